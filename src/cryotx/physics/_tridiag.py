@@ -40,9 +40,7 @@ def _solve_numba(
             out[p, i] = d_prime[i] - c_prime[i] * out[p, i + 1]
 
 
-def solve(
-    lower: np.ndarray, diag: np.ndarray, upper: np.ndarray, rhs: np.ndarray
-) -> np.ndarray:
+def solve(lower: np.ndarray, diag: np.ndarray, upper: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     """Solve one tridiagonal system per row; all arguments ``(n_patients, n_nodes)``.
 
     Returns
