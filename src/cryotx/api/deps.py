@@ -1,0 +1,72 @@
+"""FastAPI dependencies: the database, the current user, role checks, paging parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from cryotx.services._common import Actor
+from cryotx.services.auth import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    authenticate_request,
+    require,
+)
+from cryotx.store.db import Database
+
+__all__ = [
+    "ActorDep",
+    "DbDep",
+    "Id",
+    "Limit",
+    "Offset",
+    "current_actor",
+    "get_db",
+    "permit",
+]
+
+MAX_ID = 2**31 - 1
+
+
+def get_db(request: Request) -> Database:
+    """The application's database (``app.state.db``, set by ``cryotx.asgi``)."""
+    db: Database = request.app.state.db
+    return db
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+
+
+def current_actor(request: Request, db: DbDep) -> Actor:
+    """The logged-in user (bearer token, or session cookie plus CSRF header)."""
+    actor, token = authenticate_request(
+        db,
+        method=request.method,
+        authorization=request.headers.get("authorization"),
+        cookie=request.cookies.get(SESSION_COOKIE),
+        csrf_token=request.headers.get(CSRF_HEADER),
+    )
+    request.state.actor = actor
+    request.state.session_token = token
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def permit(action: str) -> Callable[[Actor], Actor]:
+    """A dependency that lets the request through only if the user's role may ``action``."""
+
+    def _check(actor: ActorDep) -> Actor:
+        require(actor, action)
+        return actor
+
+    _check.__name__ = f"permit_{action.replace('.', '_')}"
+    return _check
+
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="Items to skip.")]

@@ -1,0 +1,125 @@
+"""Pieces shared by the use cases: the acting user, service errors, audit entries."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
+
+from cryotx.errors import CryoTxError
+from cryotx.store.models import AuditEntry, Base
+
+__all__ = [
+    "Actor",
+    "Conflict",
+    "NotFound",
+    "PermissionDenied",
+    "audit",
+    "check_text",
+    "row_dict",
+    "utc",
+    "utcnow",
+]
+
+
+class NotFound(CryoTxError):
+    """The record does not exist (HTTP 404)."""
+
+    def __init__(self, entity: str, entity_id: object) -> None:
+        super().__init__(f"{entity} {entity_id} not found")
+        self.entity = entity
+        self.entity_id = entity_id
+
+
+class PermissionDenied(CryoTxError):
+    """The acting user's role may not do this (HTTP 403)."""
+
+
+class Conflict(CryoTxError):
+    """The request contradicts the record's current state (HTTP 409)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: an authenticated user (or the system, for migrations and demos)."""
+
+    user_id: int
+    username: str
+    role: str
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def utc(value: datetime) -> datetime:
+    """``value`` as aware UTC; naive values are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def check_text(value: str) -> str:
+    """Refuse text a database cannot store faithfully (NUL, other controls, lone surrogates)."""
+    for char in value:
+        if char in "\n\t\r":
+            continue
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Co", "Cn"):
+            raise ValueError("contains a control, surrogate or unassigned character")
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def row_dict(row: Base, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The mapped columns of ``row`` as a JSON-ready dict."""
+    mapper = sa_inspect(type(row))
+    return {
+        column.key: _jsonable(getattr(row, column.key))
+        for column in mapper.column_attrs
+        if column.key not in exclude
+    }
+
+
+def audit(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    patient_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Append one audit entry in the caller's transaction."""
+    session.add(
+        AuditEntry(
+            at=utcnow(),
+            user_id=actor.user_id or None,
+            username=actor.username,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            patient_id=patient_id,
+            before=before,
+            after=after,
+        )
+    )

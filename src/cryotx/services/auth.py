@@ -1,0 +1,465 @@
+"""Accounts, logins, roles and CSRF: shared by the API, the web pages and the CLI.
+
+- Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106).
+- A login creates a random 256-bit token.  The same token is the API's bearer token and
+  the pages' session cookie; only its SHA-256 is stored, so a database dump gives no
+  usable logins.  Tokens expire after ``token_ttl_s``; logout deletes them.
+- CSRF: a cookie-authenticated state-changing request must carry
+  ``csrf_token_for(token)`` (form field ``csrf_token`` or header ``X-CSRF-Token``).  The
+  value is an HMAC of the session token, so it needs no server state and cannot be
+  computed without the (HttpOnly) cookie.  Bearer-token requests need no CSRF token:
+  browsers never attach the Authorization header by themselves.
+- Roles: ``PERMISSIONS`` maps each action to the roles allowed to do it.
+- Login rate limiting: :class:`LoginRateLimiter` counts failures per user name and per
+  client address in a sliding window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import delete, func, select
+
+from cryotx.errors import InputError
+from cryotx.services._common import (
+    Actor,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    audit,
+    check_text,
+    row_dict,
+    utc,
+    utcnow,
+)
+from cryotx.store.db import Database
+from cryotx.store.models import AuthToken, User
+
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "PERMISSIONS",
+    "ROLES",
+    "SAFE_METHODS",
+    "SESSION_COOKIE",
+    "AuthRequired",
+    "CsrfRejected",
+    "LoginRateLimiter",
+    "LoginResult",
+    "UserCreate",
+    "UserPublic",
+    "UserUpdate",
+    "authenticate_request",
+    "authenticate_token",
+    "create_user",
+    "csrf_token_for",
+    "get_user",
+    "hash_password",
+    "list_users",
+    "login",
+    "logout",
+    "require",
+    "update_user",
+    "verify_csrf",
+]
+
+Role = Literal["admin", "clinician", "operator"]
+ROLES: tuple[str, ...] = ("admin", "clinician", "operator")
+SESSION_COOKIE = "cryotx_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+_A = frozenset({"admin"})
+_C = frozenset({"clinician"})
+_O = frozenset({"operator"})
+_CO = frozenset({"clinician", "operator"})
+
+#: Which roles may do what.  Admins manage accounts and see no clinical data; clinicians
+#: keep the record, screen and plan; operators run sessions and record vitals, telemetry
+#: and the adverse events they witness, and see what they need to deliver a plan.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "users.manage": _A,
+    "patients.read": _CO,
+    "patients.write": _C,
+    "vitals.read": _CO,
+    "vitals.write": _CO,
+    "screenings.read": _C,
+    "screenings.write": _C,
+    "plans.read": _CO,
+    "plans.write": _C,
+    "sessions.read": _CO,
+    "sessions.write": _O,
+    "telemetry.read": _CO,
+    "telemetry.write": _O,
+    "instruments.read": _C,
+    "instruments.write": _C,
+    "adverse_events.read": _CO,
+    "adverse_events.write": _CO,
+    "audit.read": _C,
+    "fhir.export": _C,
+    "fhir.import": _C,
+}
+
+_hasher = PasswordHasher()
+# Verified when a user name is unknown, so that timing does not tell which names exist.
+_DUMMY_HASH = _hasher.hash("cryotx-no-such-user")
+
+Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
+Password = Annotated[
+    str, StringConstraints(min_length=12, max_length=256), AfterValidator(check_text)
+]
+
+
+class UserCreate(BaseModel):
+    """A new account.
+
+    Passwords have at least 12 characters: NIST SP 800-63B section 5.1.1.2 asks for at
+    least 8 and recommends allowing at least 64; we ask for more, and allow 256.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    username: Username
+    password: Password
+    role: Role
+
+
+class UserUpdate(BaseModel):
+    """Changes to an account (any subset)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Role | None = None
+    active: bool | None = None
+    password: Password | None = None
+
+
+class UserPublic(BaseModel):
+    """An account as shown to admins (never the hash)."""
+
+    id: int
+    username: str
+    role: str
+    active: bool
+
+
+class LoginResult(BaseModel):
+    """A successful login: the token is shown once."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in_s: int = Field(gt=0)
+    username: str
+    role: str
+    csrf_token: str
+
+
+def hash_password(password: str) -> str:
+    """argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The CSRF token that goes with a session token (put it in forms)."""
+    return hmac.new(session_token.encode("utf-8"), b"cryotx-csrf", hashlib.sha256).hexdigest()
+
+
+def verify_csrf(session_token: str, submitted: str | None) -> bool:
+    """Whether ``submitted`` is the CSRF token of ``session_token`` (constant time)."""
+    if not submitted:
+        return False
+    return hmac.compare_digest(csrf_token_for(session_token), submitted)
+
+
+def require(actor: Actor, action: str) -> None:
+    """Raise :class:`PermissionDenied` unless the actor's role may do ``action``."""
+    if actor.role not in PERMISSIONS[action]:
+        raise PermissionDenied(f"role {actor.role!r} may not {action}")
+
+
+class LoginRateLimiter:
+    """Sliding-window count of failed logins per user name and per client address.
+
+    Parameters
+    ----------
+    max_failures
+        Failures allowed inside the window before attempts are refused.
+    window_s
+        Length of the window. [s]
+    """
+
+    def __init__(self, *, max_failures: int, window_s: float) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        stamps = self._failures[key]
+        while stamps and now - stamps[0] > self.window_s:
+            stamps.popleft()
+        return stamps
+
+    def blocked(self, *keys: str) -> bool:
+        """Whether any of the keys has used up its failures."""
+        now = time.monotonic()
+        with self._lock:
+            return any(len(self._recent(key, now)) >= self.max_failures for key in keys)
+
+    def failed(self, *keys: str) -> None:
+        """Count one failure against every key."""
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+
+    def succeeded(self, username_key: str) -> None:
+        """Forget the user name's failures after a successful login."""
+        with self._lock:
+            self._failures.pop(username_key, None)
+
+
+def login(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    ttl_s: int,
+    limiter: LoginRateLimiter | None = None,
+    client: str = "unknown",
+) -> LoginResult | None:
+    """Check the password and create a token; ``None`` if the login is refused.
+
+    Raises
+    ------
+    PermissionDenied
+        When the rate limiter refuses further attempts (HTTP 429 in the API).
+    """
+    keys = (f"user:{username}", f"client:{client}")
+    if limiter is not None and limiter.blocked(*keys):
+        raise PermissionDenied("too many failed logins; wait and try again")
+    with db.read() as session:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        stored_hash = user.password_hash if user is not None else _DUMMY_HASH
+        active = user is not None and user.active
+    try:
+        _hasher.verify(stored_hash, password)
+        ok = active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None:
+        if limiter is not None:
+            limiter.failed(*keys)
+        return None
+    if limiter is not None:
+        limiter.succeeded(keys[0])
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    with db.write() as session:
+        session.execute(delete(AuthToken).where(AuthToken.expires_at < now))
+        session.add(
+            AuthToken(
+                token_sha256=_sha256(token),
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + timedelta(seconds=ttl_s),
+            )
+        )
+    return LoginResult(
+        access_token=token,
+        expires_in_s=ttl_s,
+        username=user.username,
+        role=user.role,
+        csrf_token=csrf_token_for(token),
+    )
+
+
+def authenticate_token(db: Database, token: str) -> Actor | None:
+    """The active user a token belongs to, or ``None`` if unknown or expired."""
+    if not token or len(token) > 512:
+        return None
+    with db.read() as session:
+        row = session.execute(
+            select(User, AuthToken.expires_at)
+            .join(AuthToken, AuthToken.user_id == User.id)
+            .where(AuthToken.token_sha256 == _sha256(token))
+        ).first()
+    if row is None:
+        return None
+    user, expires_at = row
+    if not user.active or utc(expires_at) <= utcnow():
+        return None
+    return Actor(user_id=user.id, username=user.username, role=user.role)
+
+
+def logout(db: Database, token: str) -> None:
+    """Delete the token (the cookie and the bearer token stop working at once)."""
+    with db.write() as session:
+        session.execute(delete(AuthToken).where(AuthToken.token_sha256 == _sha256(token)))
+
+
+def _public(user: User) -> UserPublic:
+    return UserPublic(id=user.id, username=user.username, role=user.role, active=user.active)
+
+
+def create_user(db: Database, actor: Actor, data: UserCreate) -> UserPublic:
+    """Create an account (admins only; the CLI acts as the system administrator)."""
+    require(actor, "users.manage")
+    with db.write() as session:
+        taken = session.scalar(select(func.count()).where(User.username == data.username))
+        if taken:
+            raise Conflict("username", f"{data.username!r} is already taken")
+        user = User(
+            username=data.username,
+            password_hash=hash_password(data.password),
+            role=data.role,
+            active=True,
+            created_at=utcnow(),
+        )
+        session.add(user)
+        session.flush()
+        after = row_dict(user, exclude=("password_hash",))
+        audit(
+            session,
+            actor,
+            action="create",
+            entity="users",
+            entity_id=user.id,
+            patient_id=None,
+            before=None,
+            after=after,
+        )
+        return _public(user)
+
+
+def get_user(db: Database, actor: Actor, user_id: int) -> UserPublic:
+    """One account."""
+    require(actor, "users.manage")
+    with db.read() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        return _public(user)
+
+
+def list_users(
+    db: Database, actor: Actor, *, limit: int, offset: int
+) -> tuple[list[UserPublic], int]:
+    """A page of accounts and the total count."""
+    require(actor, "users.manage")
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(User)) or 0
+        users = session.scalars(select(User).order_by(User.id).limit(limit).offset(offset))
+        return [_public(user) for user in users], total
+
+
+def update_user(db: Database, actor: Actor, user_id: int, data: UserUpdate) -> UserPublic:
+    """Change role, active flag or password; deactivating or re-keying ends its logins."""
+    require(actor, "users.manage")
+    if user_id == actor.user_id and (data.active is False or (data.role not in (None, "admin"))):
+        raise InputError(
+            "role" if data.role else "active", "admins cannot demote or lock out themselves"
+        )
+    with db.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        before = row_dict(user, exclude=("password_hash",))
+        if data.role is not None:
+            user.role = data.role
+        if data.active is not None:
+            user.active = data.active
+        if data.password is not None:
+            user.password_hash = hash_password(data.password)
+        if data.active is False or data.password is not None or data.role is not None:
+            session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
+        session.flush()
+        after = row_dict(user, exclude=("password_hash",))
+        if data.password is not None:
+            after["password_changed"] = True
+        audit(
+            session,
+            actor,
+            action="update",
+            entity="users",
+            entity_id=user.id,
+            patient_id=None,
+            before=before,
+            after=after,
+        )
+        return _public(user)
+
+
+class AuthRequired(PermissionDenied):
+    """No valid login came with the request (HTTP 401)."""
+
+
+class CsrfRejected(PermissionDenied):
+    """A cookie-authenticated state-changing request without a valid CSRF token (HTTP 403)."""
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def authenticate_request(
+    db: Database,
+    *,
+    method: str,
+    authorization: str | None,
+    cookie: str | None,
+    csrf_token: str | None,
+) -> tuple[Actor, str]:
+    """Who sent a request, for the API and the web pages alike.
+
+    Parameters
+    ----------
+    method
+        The HTTP method; unsafe methods authenticated by cookie need ``csrf_token``.
+    authorization
+        The ``Authorization`` header (``Bearer TOKEN``), if any; it wins over the cookie.
+    cookie
+        The value of the :data:`SESSION_COOKIE` cookie, if any.
+    csrf_token
+        The submitted CSRF token (form field :data:`CSRF_FIELD` or header
+        :data:`CSRF_HEADER`).
+
+    Returns
+    -------
+    (Actor, str)
+        The user and the session token (to derive the CSRF token for the next form).
+
+    Raises
+    ------
+    AuthRequired
+        No token, or an unknown or expired one.
+    CsrfRejected
+        Cookie login, unsafe method and a missing or wrong CSRF token.
+    """
+    token: str | None = None
+    via_cookie = False
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            token = value.strip()
+    if token is None and cookie:
+        token, via_cookie = cookie, True
+    if token is None:
+        raise AuthRequired("login required")
+    actor = authenticate_token(db, token)
+    if actor is None:
+        raise AuthRequired("login expired or unknown; log in again")
+    if via_cookie and method.upper() not in SAFE_METHODS and not verify_csrf(token, csrf_token):
+        raise CsrfRejected("missing or wrong CSRF token")
+    return actor, token
