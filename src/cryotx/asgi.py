@@ -22,8 +22,8 @@ from cryotx.store.db import Database
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The CryoTx web application (API and pages) on the configured database."""
+def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI:
+    """The CryoTx web application (API and, unless ``web=False``, the pages)."""
     settings = settings or get_settings()
     db = Database(settings.resolved_database_url())
     if settings.migrate_on_start:
@@ -51,8 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_failures=settings.login_max_failures, window_s=settings.login_window_s
     )
     api.install(app)
-    web = importlib.import_module("cryotx.web")
-    mount = getattr(web, "mount", None)
-    if callable(mount):
-        mount(app)
+    if web:
+        mount = getattr(importlib.import_module("cryotx.web"), "mount", None)
+        if callable(mount):
+            mount(app)
     return app

@@ -72,10 +72,9 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only unit of work (rolled back at the end)."""
-        with self._read() as session, session.begin():
+        """A read-only unit of work (its transaction is discarded when it closes)."""
+        with self._read() as session:
             yield session
-            session.rollback()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
