@@ -1,0 +1,596 @@
+"""Time loop of the local engine: implicit Pennes bioheat on a 1-D finite-volume grid.
+
+One call advances a whole batch.  The first axis of every array is the patient; each
+patient has its own grid (``n_nodes`` cells, padded with decoupled dummy cells), its own
+time step, schedule and boundary.  Two implementations share one discretisation:
+
+* ``run_numba``: ``prange`` over patients, the whole time loop (assembly, Thomas solve,
+  enthalpy correction, outputs and metrics) fused inside one compiled kernel;
+* ``run_numpy``: the same steps vectorised over patients in NumPy (reference path).
+
+Discretisation (all quantities per unit skin area, see docs/physics.md):
+
+.. math::
+
+   \\frac{C_i^*}{\\Delta t}(T_i^{n+1}-T_i^n) = \\sum_j G_{ij}(T_j^{n+1}-T_i^{n+1})
+       + P_i (T_a - T_i^{n+1}) + M_i
+
+backward Euler, with perfusion ``P_i`` and metabolism ``M_i`` lagged (Q10 and
+vasoconstriction evaluated at ``T^n``) and the effective heat capacity ``C*`` of the
+freezing range corrected afterwards on the enthalpy [Pham1985]_: the predicted change is
+turned into an enthalpy change and the temperature recovered from the enthalpy, which
+conserves energy across the phase change.
+
+References
+----------
+.. [Pham1985] Pham QT. A fast, unconditionally stable finite-difference scheme for heat
+   conduction with phase change. Int J Heat Mass Transfer 1985;28(11):2079-84.
+   :doi:`10.1016/0017-9310(85)90101-2`
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["METRIC_NAMES", "PHYS_FIELDS", "run_numba", "run_numpy"]
+
+PHYS_FIELDS = (
+    "q10_perfusion",
+    "q10_metabolism",
+    "vc_onset_c",
+    "vc_full_c",
+    "vc_tau_on_s",
+    "vc_tau_off_s",
+    "freeze_start_c",
+    "freeze_end_c",
+    "civd_skin_c",
+    "analgesia_c",
+    "nerve_c",
+)
+METRIC_NAMES = (
+    "skin_min_c",
+    "time_to_analgesia_s",
+    "time_to_10c_s",
+    "time_below_analgesia_s",
+    "time_below_10c_s",
+    "frozen_depth_m",
+    "surface_heat_j_per_m2",
+    "source_heat_j_per_m2",
+)
+
+
+@njit(cache=True, inline="always")
+def _liquid(temp: float, t_start: float, t_end: float) -> float:
+    if temp >= t_start:
+        return 1.0
+    if temp <= t_end:
+        return 0.0
+    return (temp - t_end) / (t_start - t_end)
+
+
+@njit(cache=True, inline="always")
+def _enthalpy(temp: float, cap: float, lat: float, t_start: float, t_end: float) -> float:
+    return cap * temp + lat * _liquid(temp, t_start, t_end)
+
+
+@njit(cache=True, inline="always")
+def _temperature(h: float, cap: float, lat: float, t_start: float, t_end: float) -> float:
+    h_end = cap * t_end
+    h_start = cap * t_start + lat
+    if h <= h_end:
+        return h / cap
+    if h >= h_start:
+        return (h - lat) / cap
+    return t_end + (h - h_end) / (h_start - h_end) * (t_start - t_end)
+
+
+@njit(cache=True, inline="always")
+def _pack_temperature(
+    e: float, c_solid: float, c_liquid: float, lat: float, t_melt: float
+) -> float:
+    if e < 0.0:
+        return t_melt + e / c_solid
+    if e <= lat:
+        return t_melt
+    return t_melt + (e - lat) / c_liquid
+
+
+@njit(cache=True)
+def _run_patient(
+    p,
+    cap,
+    lat,
+    perf0,
+    met0,
+    vcw,
+    tinit,
+    gface,
+    depth,
+    gsurf,
+    gdeep,
+    t_core,
+    t_amb,
+    h_amb,
+    n_valid,
+    dt,
+    n_steps,
+    out_steps,
+    mode,
+    agent_c,
+    h_ext,
+    pack,
+    civd_onset,
+    app_start,
+    app_end,
+    n_apps,
+    probe_lo,
+    probe_hi,
+    probe_w,
+    phys,
+    out,
+    metrics,
+):  # pragma: no cover - compiled
+    n = cap.shape[1]
+    temp = np.empty(n)
+    lower = np.empty(n)
+    diag = np.empty(n)
+    upper = np.empty(n)
+    rhs = np.empty(n)
+    cprime = np.empty(n)
+    dprime = np.empty(n)
+    ce_arr = np.empty(n)
+    pf_arr = np.empty(n)
+    for i in range(n):
+        temp[i] = tinit[p, i]
+    q10p = math.log(phys[0]) / 10.0
+    q10m = math.log(phys[1]) / 10.0
+    vc_on, vc_full = phys[2], phys[3]
+    tau_on, tau_off = phys[4], phys[5]
+    f_start, f_end = phys[6], phys[7]
+    civd_skin, an_c, nerve_c = phys[8], phys[9], phys[10]
+    c_solid, c_liquid, p_lat, t_melt, e0, h_pack_amb = (
+        pack[p, 0],
+        pack[p, 1],
+        pack[p, 2],
+        pack[p, 3],
+        pack[p, 4],
+        pack[p, 5],
+    )
+    dtp = dt[p]
+    n_probe = probe_lo.shape[1]
+    vc = 0.0
+    e_pack = e0
+    last_app = -1
+    skin_min = 1e9
+    t_an = -1.0
+    t_10 = -1.0
+    below_an = 0.0
+    below_10 = 0.0
+    frozen = 0.0
+    q_surface = 0.0
+    q_source = 0.0
+    nv = n_valid[p]
+    # initial surface temperature with ambient exposure
+    hx = h_amb[p]
+    tx = t_amb[p]
+    t_surf = (gsurf[p] * temp[0] + hx * tx) / (gsurf[p] + hx)
+    for k in range(n_probe):
+        lo = probe_lo[p, k]
+        hi = probe_hi[p, k]
+        a = t_surf if lo < 0 else (t_core[p] if lo >= n else temp[lo])
+        b = t_surf if hi < 0 else (t_core[p] if hi >= n else temp[hi])
+        out[p, k, 0] = a + probe_w[p, k] * (b - a)
+    k_out = 1
+    for step in range(1, n_steps[p] + 1):
+        t_mid = (step - 0.5) * dtp
+        active = -1
+        for a_i in range(n_apps[p]):
+            if app_start[p, a_i] <= t_mid < app_end[p, a_i]:
+                active = a_i
+        if active >= 0:
+            if active != last_app:
+                e_pack = e0
+                last_app = active
+            hx = h_ext[p]
+            if mode[p] == 1:
+                tx = _pack_temperature(e_pack, c_solid, c_liquid, p_lat, t_melt)
+            else:
+                tx = agent_c[p]
+        else:
+            hx = h_amb[p]
+            tx = t_amb[p]
+        gs = gsurf[p] * hx / (gsurf[p] + hx)
+        # vasoconstriction state driven by skin (first node); CIVD releases it in the hand
+        t_skin = temp[0]
+        target = (vc_on - t_skin) / (vc_on - vc_full)
+        target = min(max(target, 0.0), 1.0)
+        if active >= 0 and t_mid - app_start[p, active] >= civd_onset[p] and t_skin < civd_skin:
+            target = 0.0
+        tau = tau_on if target > vc else tau_off
+        vc += (target - vc) * (1.0 - math.exp(-dtp / tau))
+        # assembly
+        src = 0.0
+        for i in range(n):
+            ti = temp[i]
+            liq = _liquid(ti, f_start, f_end)
+            dti = ti - tinit[p, i]
+            pf = perf0[p, i] * math.exp(q10p * dti) * (1.0 - vcw[p, i] * vc) * liq
+            mt = met0[p, i] * math.exp(q10m * dti) * liq
+            ce = cap[p, i]
+            if f_end < ti < f_start:
+                ce += lat[p, i] / (f_start - f_end)
+            dg = ce / dtp + pf
+            r = ce / dtp * ti + pf * t_core[p] + mt
+            if i > 0:
+                lower[i] = -gface[p, i - 1]
+                dg += gface[p, i - 1]
+            else:
+                lower[i] = 0.0
+                dg += gs
+                r += gs * tx
+            if i < n - 1:
+                upper[i] = -gface[p, i]
+                dg += gface[p, i]
+            else:
+                upper[i] = 0.0
+                dg += gdeep[p]
+                r += gdeep[p] * t_core[p]
+            diag[i] = dg
+            rhs[i] = r
+            ce_arr[i] = ce  # C* for the enthalpy correction
+            pf_arr[i] = pf  # P for the energy account
+            src += mt
+        # Thomas
+        cprime[0] = upper[0] / diag[0]
+        dprime[0] = rhs[0] / diag[0]
+        for i in range(1, n):
+            den = diag[i] - lower[i] * cprime[i - 1]
+            cprime[i] = upper[i] / den
+            dprime[i] = (rhs[i] - lower[i] * dprime[i - 1]) / den
+        rhs[n - 1] = dprime[n - 1]
+        for i in range(n - 2, -1, -1):
+            rhs[i] = dprime[i] - cprime[i] * rhs[i + 1]
+        # sources with the new temperature, then the enthalpy correction [Pham1985]
+        for i in range(n):
+            src += pf_arr[i] * (t_core[p] - rhs[i])
+        src += gdeep[p] * (t_core[p] - rhs[n - 1])
+        q_in = gs * (tx - rhs[0])
+        for i in range(n):
+            h_old = _enthalpy(temp[i], cap[p, i], lat[p, i], f_start, f_end)
+            h_new = h_old + ce_arr[i] * (rhs[i] - temp[i])
+            temp[i] = _temperature(h_new, cap[p, i], lat[p, i], f_start, f_end)
+        q_surface += q_in * dtp
+        q_source += src * dtp
+        if active >= 0 and mode[p] == 1:
+            e_pack += dtp * (-q_in + h_pack_amb * (t_amb[p] - tx))
+        t_surf = (gsurf[p] * temp[0] + hx * tx) / (gsurf[p] + hx)
+        # metrics
+        if t_surf < skin_min:
+            skin_min = t_surf
+        if t_surf <= an_c:
+            below_an += dtp
+            if t_an < 0.0:
+                t_an = step * dtp
+        if t_surf <= nerve_c:
+            below_10 += dtp
+            if t_10 < 0.0:
+                t_10 = step * dtp
+        if temp[0] < f_start:
+            f_depth = depth[p, 0]
+            for i in range(1, nv):
+                if temp[i] < f_start:
+                    f_depth = depth[p, i]
+                else:
+                    w = (f_start - temp[i - 1]) / (temp[i] - temp[i - 1])
+                    f_depth = depth[p, i - 1] + w * (depth[p, i] - depth[p, i - 1])
+                    break
+            if f_depth > frozen:
+                frozen = f_depth
+        if step % out_steps[p] == 0 and k_out < out.shape[2]:
+            for k in range(n_probe):
+                lo = probe_lo[p, k]
+                hi = probe_hi[p, k]
+                a = t_surf if lo < 0 else (t_core[p] if lo >= n else temp[lo])
+                b = t_surf if hi < 0 else (t_core[p] if hi >= n else temp[hi])
+                out[p, k, k_out] = a + probe_w[p, k] * (b - a)
+            k_out += 1
+    metrics[p, 0] = skin_min
+    metrics[p, 1] = t_an
+    metrics[p, 2] = t_10
+    metrics[p, 3] = below_an
+    metrics[p, 4] = below_10
+    metrics[p, 5] = frozen
+    metrics[p, 6] = q_surface
+    metrics[p, 7] = q_source
+    for i in range(n):
+        tinit[p, i] = temp[i]  # final state handed back in place of the initial one
+
+
+@njit(cache=True, parallel=True)
+def _run_all(
+    cap,
+    lat,
+    perf0,
+    met0,
+    vcw,
+    tinit,
+    gface,
+    depth,
+    gsurf,
+    gdeep,
+    t_core,
+    t_amb,
+    h_amb,
+    n_valid,
+    dt,
+    n_steps,
+    out_steps,
+    mode,
+    agent_c,
+    h_ext,
+    pack,
+    civd_onset,
+    app_start,
+    app_end,
+    n_apps,
+    probe_lo,
+    probe_hi,
+    probe_w,
+    phys,
+    out,
+    metrics,
+):  # pragma: no cover - compiled
+    for p in prange(cap.shape[0]):
+        _run_patient(
+            p,
+            cap,
+            lat,
+            perf0,
+            met0,
+            vcw,
+            tinit,
+            gface,
+            depth,
+            gsurf,
+            gdeep,
+            t_core,
+            t_amb,
+            h_amb,
+            n_valid,
+            dt,
+            n_steps,
+            out_steps,
+            mode,
+            agent_c,
+            h_ext,
+            pack,
+            civd_onset,
+            app_start,
+            app_end,
+            n_apps,
+            probe_lo,
+            probe_hi,
+            probe_w,
+            phys,
+            out,
+            metrics,
+        )
+
+
+def run_numba(
+    arrays: dict[str, np.ndarray], phys: np.ndarray, n_out: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run the compiled kernel.
+
+    Returns ``(out, metrics, final_temp)``: probe traces ``(n_patients, n_probes, n_out)``,
+    metrics ``(n_patients, len(METRIC_NAMES))`` and the final node temperatures
+    ``(n_patients, n_nodes)``.
+    """
+    n_patients = arrays["cap"].shape[0]
+    n_probes = arrays["probe_lo"].shape[1]
+    out = np.full((n_patients, n_probes, n_out), np.nan)
+    metrics = np.zeros((n_patients, len(METRIC_NAMES)))
+    state = arrays["tinit"].copy()
+    _run_all(
+        arrays["cap"],
+        arrays["lat"],
+        arrays["perf0"],
+        arrays["met0"],
+        arrays["vcw"],
+        state,
+        arrays["gface"],
+        arrays["depth"],
+        arrays["gsurf"],
+        arrays["gdeep"],
+        arrays["t_core"],
+        arrays["t_amb"],
+        arrays["h_amb"],
+        arrays["n_valid"],
+        arrays["dt"],
+        arrays["n_steps"],
+        arrays["out_steps"],
+        arrays["mode"],
+        arrays["agent_c"],
+        arrays["h_ext"],
+        arrays["pack"],
+        arrays["civd_onset"],
+        arrays["app_start"],
+        arrays["app_end"],
+        arrays["n_apps"],
+        arrays["probe_lo"],
+        arrays["probe_hi"],
+        arrays["probe_w"],
+        phys,
+        out,
+        metrics,
+    )
+    return out, metrics, state
+
+
+def _np_liquid(temp: np.ndarray, t_start: float, t_end: float) -> np.ndarray:
+    return np.clip((temp - t_end) / (t_start - t_end), 0.0, 1.0)
+
+
+def _np_temperature(
+    h: np.ndarray, cap: np.ndarray, lat: np.ndarray, t_start: float, t_end: float
+) -> np.ndarray:
+    h_end = cap * t_end
+    h_start = cap * t_start + lat
+    mushy = t_end + (h - h_end) / np.maximum(h_start - h_end, 1e-300) * (t_start - t_end)
+    return np.where(h <= h_end, h / cap, np.where(h >= h_start, (h - lat) / cap, mushy))
+
+
+def _np_pack_temperature(e: np.ndarray, pack: np.ndarray) -> np.ndarray:
+    c_solid, c_liquid, lat, t_melt = pack[:, 0], pack[:, 1], pack[:, 2], pack[:, 3]
+    return np.where(
+        e < 0.0, t_melt + e / c_solid, np.where(e <= lat, t_melt, t_melt + (e - lat) / c_liquid)
+    )
+
+
+def _np_probe(
+    temp: np.ndarray,
+    t_surf: np.ndarray,
+    t_core: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    w: np.ndarray,
+) -> np.ndarray:
+    n = temp.shape[1]
+    ext = np.concatenate(
+        [temp, t_core[:, None], t_surf[:, None]], axis=1
+    )  # index n = core, n+1 = surface
+    lo_i = np.where(lo < 0, n + 1, np.minimum(lo, n))
+    hi_i = np.where(hi < 0, n + 1, np.minimum(hi, n))
+    a = np.take_along_axis(ext, lo_i, axis=1)
+    b = np.take_along_axis(ext, hi_i, axis=1)
+    return a + w * (b - a)
+
+
+def run_numpy(
+    arrays: dict[str, np.ndarray], phys: np.ndarray, n_out: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Same as :func:`run_numba`, vectorised over patients in NumPy (reference path)."""
+    from cryotx.physics._tridiag import solve_numpy
+
+    a = arrays
+    cap, lat, perf0, met0, vcw = a["cap"], a["lat"], a["perf0"], a["met0"], a["vcw"]
+    tinit, gface, depth = a["tinit"], a["gface"], a["depth"]
+    n_patients, n = cap.shape
+    q10p, q10m, vc_on, vc_full, tau_on, tau_off, f_start, f_end, civd_skin, an_c, nerve_c = (
+        float(x) for x in phys
+    )
+    q10p = np.log(q10p)
+    q10m = np.log(q10m)
+    dt = a["dt"]
+    temp = tinit.copy()
+    out = np.full((n_patients, a["probe_lo"].shape[1], n_out), np.nan)
+    rows = np.arange(n_patients)
+    vc = np.zeros(n_patients)
+    e_pack = a["pack"][:, 4].copy()
+    last_app = np.full(n_patients, -1)
+    skin_min = np.full(n_patients, 1e9)
+    t_an = np.full(n_patients, -1.0)
+    t_10 = np.full(n_patients, -1.0)
+    below_an = np.zeros(n_patients)
+    below_10 = np.zeros(n_patients)
+    frozen = np.zeros(n_patients)
+    q_surface = np.zeros(n_patients)
+    q_source = np.zeros(n_patients)
+    t_core = a["t_core"]
+    hx = a["h_amb"].copy()
+    tx = a["t_amb"].copy()
+    t_surf = (a["gsurf"] * temp[:, 0] + hx * tx) / (a["gsurf"] + hx)
+    out[:, :, 0] = _np_probe(temp, t_surf, t_core, a["probe_lo"], a["probe_hi"], a["probe_w"])
+    k_out = np.ones(n_patients, dtype=np.int64)
+    n_apps_max = a["app_start"].shape[1]
+    lower = np.zeros((n_patients, n))
+    upper = np.zeros((n_patients, n))
+    lower[:, 1:] = -gface[:, :-1]
+    upper[:, :-1] = -gface[:, :-1]
+    gsum = np.zeros((n_patients, n))
+    gsum[:, 1:] += gface[:, :-1]
+    gsum[:, :-1] += gface[:, :-1]
+    gsum[:, -1] += a["gdeep"]
+    depth_valid = np.arange(n)[None, :] < a["n_valid"][:, None]
+    for step in range(1, int(a["n_steps"].max()) + 1):
+        running = step <= a["n_steps"]
+        t_mid = (step - 0.5) * dt
+        active = np.full(n_patients, -1)
+        for a_i in range(n_apps_max):
+            inside = (
+                (a_i < a["n_apps"])
+                & (a["app_start"][:, a_i] <= t_mid)
+                & (t_mid < a["app_end"][:, a_i])
+            )
+            active = np.where(inside, a_i, active)
+        on = active >= 0
+        fresh = on & (active != last_app)
+        e_pack = np.where(fresh, a["pack"][:, 4], e_pack)
+        last_app = np.where(on, active, last_app)
+        agent = np.where(a["mode"] == 1, _np_pack_temperature(e_pack, a["pack"]), a["agent_c"])
+        hx = np.where(on, a["h_ext"], a["h_amb"])
+        tx = np.where(on, agent, a["t_amb"])
+        gs = a["gsurf"] * hx / (a["gsurf"] + hx)
+        target = np.clip((vc_on - temp[:, 0]) / (vc_on - vc_full), 0.0, 1.0)
+        start_active = a["app_start"][rows, np.maximum(active, 0)]
+        civd = on & (t_mid - start_active >= a["civd_onset"]) & (temp[:, 0] < civd_skin)
+        target = np.where(civd, 0.0, target)
+        tau = np.where(target > vc, tau_on, tau_off)
+        vc = np.where(running, vc + (target - vc) * (1.0 - np.exp(-dt / tau)), vc)
+        liq = _np_liquid(temp, f_start, f_end)
+        dti = temp - tinit
+        pf = perf0 * np.exp(q10p / 10.0 * dti) * (1.0 - vcw * vc[:, None]) * liq
+        mt = met0 * np.exp(q10m / 10.0 * dti) * liq
+        mushy = (temp > f_end) & (temp < f_start)
+        ce = cap + np.where(mushy, lat / (f_start - f_end), 0.0)
+        diag = ce / dt[:, None] + pf + gsum
+        diag[:, 0] += gs
+        rhs = ce / dt[:, None] * temp + pf * t_core[:, None] + mt
+        rhs[:, 0] += gs * tx
+        rhs[:, -1] += a["gdeep"] * t_core
+        new = solve_numpy(lower, diag, upper, rhs)
+        src = mt.sum(axis=1) + (pf * (t_core[:, None] - new)).sum(axis=1)
+        src += a["gdeep"] * (t_core - new[:, -1])
+        q_in = gs * (tx - new[:, 0])
+        h_old = cap * temp + lat * liq
+        h_new = h_old + ce * (new - temp)
+        new = _np_temperature(h_new, cap, lat, f_start, f_end)
+        temp = np.where(running[:, None], new, temp)
+        q_surface += np.where(running, q_in * dt, 0.0)
+        q_source += np.where(running, src * dt, 0.0)
+        pack_flux = -q_in + a["pack"][:, 5] * (a["t_amb"] - tx)
+        e_pack = np.where(on & (a["mode"] == 1) & running, e_pack + dt * pack_flux, e_pack)
+        t_surf = (a["gsurf"] * temp[:, 0] + hx * tx) / (a["gsurf"] + hx)
+        skin_min = np.where(running, np.minimum(skin_min, t_surf), skin_min)
+        cold_an = running & (t_surf <= an_c)
+        cold_10 = running & (t_surf <= nerve_c)
+        below_an += np.where(cold_an, dt, 0.0)
+        below_10 += np.where(cold_10, dt, 0.0)
+        t_an = np.where(cold_an & (t_an < 0.0), step * dt, t_an)
+        t_10 = np.where(cold_10 & (t_10 < 0.0), step * dt, t_10)
+        is_frozen = (temp < f_start) & depth_valid
+        if is_frozen[:, 0].any():
+            # first unfrozen node below a frozen surface: interpolate the isotherm
+            first_liquid = np.argmin(is_frozen, axis=1)
+            first_liquid = np.where(is_frozen.all(axis=1), a["n_valid"] - 1, first_liquid)
+            j = np.maximum(first_liquid, 1)
+            t_lo = temp[rows, j - 1]
+            t_hi = temp[rows, j]
+            w = np.clip((f_start - t_lo) / np.where(t_hi != t_lo, t_hi - t_lo, 1.0), 0.0, 1.0)
+            f_depth = depth[rows, j - 1] + w * (depth[rows, j] - depth[rows, j - 1])
+            f_depth = np.where(is_frozen.all(axis=1), depth[rows, a["n_valid"] - 1], f_depth)
+            f_depth = np.where(is_frozen[:, 0] & running, f_depth, 0.0)
+            frozen = np.maximum(frozen, f_depth)
+        record = running & (step % a["out_steps"] == 0) & (k_out < n_out)
+        if record.any():
+            values = _np_probe(temp, t_surf, t_core, a["probe_lo"], a["probe_hi"], a["probe_w"])
+            idx = np.nonzero(record)[0]
+            out[idx, :, k_out[idx]] = values[idx]
+            k_out[idx] += 1
+    metrics = np.stack(
+        [skin_min, t_an, t_10, below_an, below_10, frozen, q_surface, q_source], axis=1
+    )
+    return out, metrics, temp

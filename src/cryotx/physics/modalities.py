@@ -1,0 +1,254 @@
+"""Cold agents as boundary conditions of the local engine, with their defaults and sources.
+
+Each application is a boundary condition on the skin surface: a heat-transfer
+coefficient ``h`` [W/m²/K] (agent contact, or convection, in series with the barrier)
+towards either
+
+* a fixed agent temperature (air, vapour and CO2 jets, circulating water, water baths,
+  ice massage), or
+* a lumped pack whose enthalpy is spent by the heat it draws (ice bag, gel pack, frozen
+  peas): the pack holds its melting temperature while latent heat lasts, then warms
+  (sensible heat only for gel packs).
+
+Numbers that were fitted (across *all* validation studies of a modality, never to one
+study) say so in their source and in docs/physics.md.  The rest are physical constants
+or engineering estimates with their basis; weak ones are marked "estimate".
+
+References
+----------
+.. [deDear1997] de Dear RJ, Arens E, Hui Z, Oguro M. Convective and radiative heat
+   transfer coefficients for individual human body segments. Int J Biometeorol
+   1997;40:141-56. :doi:`10.1007/s004840050035`
+.. [Nadel1974] Nadel ER, Holmér I, Bergh U, Åstrand PO, Stolwijk JAJ. Energy exchanges
+   of swimming man. J Appl Physiol 1974;36(4):465-71. :doi:`10.1152/jappl.1974.36.4.465`
+.. [Lide2004] Lide DR (ed.). CRC Handbook of Chemistry and Physics, 85th ed. CRC Press,
+   2004.
+.. [USDA2018] USDA National Nutrient Database: peas, green, frozen (water 79 g/100 g).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryotx.physics.scenario import Modality
+from cryotx.physics.tissues import LATENT_HEAT_WATER_J_PER_KG, SITE_GEOMETRY
+
+__all__ = [
+    "AMBIENT_H_W_PER_M2_K",
+    "BARRIER_RESISTANCE_M2_K_PER_W",
+    "DEFAULTS",
+    "Boundary",
+    "ModalityDefaults",
+    "boundary_for",
+]
+
+AMBIENT_H_W_PER_M2_K = 7.8  # still air: convection 3.3 + radiation 4.5 [deDear1997] Tables 2-3
+PACK_AMBIENT_H_W_PER_M2_K = 7.8  # outer face of a pack to the room, same as skin [deDear1997]
+WATER_SPECIFIC_HEAT_J_PER_KG_K = 4186.0  # [Lide2004]
+ICE_SPECIFIC_HEAT_J_PER_KG_K = 2050.0  # ice near 0 °C [Lide2004]
+
+BARRIER_RESISTANCE_M2_K_PER_W: dict[str, float] = {
+    "none": 0.0,
+    # ~3 mm soaked terry cloth, k ~0.5 W/m/K (mostly water): estimate
+    "wet_towel": 0.006,
+    # ~3 mm dry terry cloth, k ~0.06 W/m/K (air-filled fabric): estimate
+    "dry_towel": 0.05,
+    # gauze + woven bandage + adhesive bandage, ~5 mm of dry textile (k ~0.05): estimate,
+    # checked against the only dressing study (Breslin 2015, docs/validation.md)
+    "dressing": 0.10,
+}
+"""Thermal resistance of each barrier between agent and skin [m² K/W]."""
+
+
+@dataclass(frozen=True)
+class ModalityDefaults:
+    """Defaults of one modality kind.
+
+    ``contact_h_w_per_m2_k`` is the agent-to-skin coefficient without barrier; for packs
+    ``mass_kg`` / ``start_temp_c`` / ``water_frac`` / heat capacities describe the pack.
+    """
+
+    kind: str
+    lumped: bool
+    agent_temp_c: float
+    contact_h_w_per_m2_k: float
+    barrier: str
+    source: str
+    mass_kg: float = 0.0
+    water_frac: float = 0.0
+    solid_heat_j_per_kg_k: float = 0.0
+    liquid_heat_j_per_kg_k: float = 0.0
+    melt_temp_c: float = 0.0
+
+
+DEFAULTS: dict[str, ModalityDefaults] = {
+    "ice_bag": ModalityDefaults(
+        "ice_bag",
+        True,
+        0.0,
+        250.0,
+        "none",
+        "melting ice 0 °C [Lide2004]; crushed ice in a thin plastic bag with melt-water "
+        "film: h ~250 W/m²/K (estimate, checked across all ice-bag studies); 1.0 kg "
+        "(clinical bags 0.5-1.8 kg, e.g. 1.8 kg in [Myrer2001])",
+        mass_kg=1.0,
+        water_frac=1.0,
+        solid_heat_j_per_kg_k=ICE_SPECIFIC_HEAT_J_PER_KG_K,
+        liquid_heat_j_per_kg_k=WATER_SPECIFIC_HEAT_J_PER_KG_K,
+        melt_temp_c=0.0,
+    ),
+    "gel_pack": ModalityDefaults(
+        "gel_pack",
+        True,
+        -12.0,
+        100.0,
+        "none",
+        "start -12 °C (clinic freezer range -18 to -5 °C, estimate); 0.5 kg; water-based gel "
+        "c ~3.3 kJ/kg/K, sensible heat only (issue 2); stiff frozen gel conforms less than "
+        "ice: h ~100 W/m²/K (estimate)",
+        mass_kg=0.5,
+        water_frac=0.0,
+        solid_heat_j_per_kg_k=3300.0,
+        liquid_heat_j_per_kg_k=3300.0,
+        melt_temp_c=-12.0,
+    ),
+    "frozen_peas": ModalityDefaults(
+        "frozen_peas",
+        True,
+        -18.0,
+        150.0,
+        "none",
+        "household freezer -18 °C; 454 g packet [Chesterton2002]; peas 79 % water "
+        "[USDA2018] freezing near -0.6 °C; frozen/thawed c 1.9/3.6 kJ/kg/K (typical "
+        "vegetables); conforming loose pack h ~150 W/m²/K (estimate)",
+        mass_kg=0.454,
+        water_frac=0.79,
+        solid_heat_j_per_kg_k=1900.0,
+        liquid_heat_j_per_kg_k=3600.0,
+        melt_temp_c=-0.6,
+    ),
+    "ice_massage": ModalityDefaults(
+        "ice_massage",
+        False,
+        0.0,
+        300.0,
+        "none",
+        "ice block rubbed on wet skin: melting ice 0 °C with a water film, h ~300 W/m²/K "
+        "averaged over the stroke (estimate)",
+    ),
+    "cryo_cuff": ModalityDefaults(
+        "cryo_cuff",
+        False,
+        8.0,
+        60.0,
+        "none",
+        "circulating water; default setting 8 °C (devices offer 6-12 °C [Bask2022]); "
+        "bladder + sleeve fabric h ~60 W/m²/K (fitted across all cryo_cuff studies, "
+        "docs/physics.md)",
+    ),
+    "cold_air": ModalityDefaults(
+        "cold_air",
+        False,
+        -30.0,
+        25.0,
+        "none",
+        "electric cold-air devices blow about -30 °C (issue 2; [Radecka2021] notes); forced "
+        "convection at the nozzle's air speed h ~25 W/m²/K (fitted across all cold_air "
+        "studies, docs/physics.md)",
+    ),
+    "co2": ModalityDefaults(
+        "co2",
+        False,
+        -78.0,
+        60.0,
+        "none",
+        "dry-ice jet at its sublimation point (-78.5 °C [Lide2004]) under pressure; h ~60 "
+        "W/m²/K (estimate: no time-resolved CO2 data in the validation set)",
+    ),
+    "ln2_vapour": ModalityDefaults(
+        "ln2_vapour",
+        False,
+        -160.0,
+        15.0,
+        "none",
+        "nitrogen vapour about -160 °C at the nozzle (issue 2; [Poznan2012]); h ~15 "
+        "W/m²/K at the usual 10-15 cm (fitted across all ln2_vapour studies)",
+    ),
+    "cold_water": ModalityDefaults(
+        "cold_water",
+        False,
+        10.0,
+        230.0,
+        "none",
+        "immersion; 10 °C default (whirlpool/immersion practice 8-15 °C); still water "
+        "h ~230 W/m²/K, stirred ~580 W/m²/K [Nadel1974]",
+    ),
+}
+"""Defaults of every local modality kind."""
+
+ICE_FORM_H_W_PER_M2_K = {
+    "wet": 500.0,  # ice and water in the bag: water fills the gaps (estimate)
+    "crushed": 250.0,  # same as the ice_bag default
+    "cubes": 100.0,  # cubes touch the skin at points, air gaps between (estimate)
+}
+STIRRED_WATER_H_W_PER_M2_K = 580.0  # [Nadel1974] swimming / stirred water
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Boundary condition of one scenario while the agent is applied.
+
+    ``mode`` 0 = fixed agent temperature, 1 = lumped pack.  Pack quantities are per unit
+    skin area: capacities [J/m²/K], latent heat [J/m²]; ``pack_start_j_per_m2`` is the
+    pack's enthalpy at application start (0 = all solid at the melting temperature).
+    """
+
+    mode: int
+    agent_temp_c: float
+    h_w_per_m2_k: float
+    pack_solid_j_per_m2_k: float
+    pack_liquid_j_per_m2_k: float
+    pack_latent_j_per_m2: float
+    pack_melt_c: float
+    pack_start_j_per_m2: float
+    pack_ambient_h_w_per_m2_k: float
+
+
+def boundary_for(modality: Modality, *, site: str) -> Boundary:
+    """Boundary condition of ``modality`` applied at ``site`` (defaults filled in)."""
+    d = DEFAULTS.get(modality.kind)
+    if d is None:
+        from cryotx.errors import InputError
+
+        raise InputError("modality.kind", f"{modality.kind} is not a local modality")
+    contact_h = d.contact_h_w_per_m2_k
+    if modality.kind == "ice_bag" and modality.ice_form is not None:
+        contact_h = ICE_FORM_H_W_PER_M2_K[modality.ice_form]
+    if modality.kind == "cold_water" and modality.stirred:
+        contact_h = STIRRED_WATER_H_W_PER_M2_K
+    if modality.heat_transfer_coefficient_w_per_m2_k is not None:
+        contact_h = modality.heat_transfer_coefficient_w_per_m2_k
+    barrier = modality.barrier or d.barrier
+    resistance = 1.0 / contact_h + BARRIER_RESISTANCE_M2_K_PER_W[barrier]
+    h = 1.0 / resistance
+    if not d.lumped:
+        agent = d.agent_temp_c if modality.agent_temp_c is None else modality.agent_temp_c
+        return Boundary(0, agent, h, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0)
+    area = modality.contact_area_m2 or SITE_GEOMETRY[site].contact_area_m2
+    mass = (modality.mass_kg or d.mass_kg) / area
+    melt = d.melt_temp_c
+    start = modality.start_temp_c
+    if start is None:
+        start = modality.agent_temp_c if modality.agent_temp_c is not None else d.agent_temp_c
+    c_solid = mass * d.solid_heat_j_per_kg_k
+    c_liquid = mass * d.liquid_heat_j_per_kg_k
+    latent = mass * d.water_frac * LATENT_HEAT_WATER_J_PER_KG
+    if d.water_frac == 0.0:
+        # sensible heat only: one capacity, the "melting" point is irrelevant
+        melt = start
+        e0 = 0.0
+    elif start <= melt:
+        e0 = c_solid * (start - melt)
+    else:
+        e0 = latent + c_liquid * (start - melt)
+    return Boundary(1, start, h, c_solid, c_liquid, latent, melt, e0, PACK_AMBIENT_H_W_PER_M2_K)
