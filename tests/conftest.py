@@ -1,0 +1,70 @@
+"""Shared fixtures: a migrated database on SQLite and, under ``make test``, on PostgreSQL.
+
+``database_url`` is parametrised over both backends.  The PostgreSQL case needs
+``CRYOTX_TEST_POSTGRES_URL`` (exported by ``scripts/with-postgres.sh``); each test gets its
+own database copied from a migrated template, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from cryotx.store.db import Database
+
+PG_ENV = "CRYOTX_TEST_POSTGRES_URL"
+
+
+def _admin_engine(url: str):  # type: ignore[no-untyped-def]
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """Name of a migrated template database on the test PostgreSQL server."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests run under scripts/with-postgres.sh")
+    name = f"cryotx_tmpl_{uuid.uuid4().hex[:10]}"
+    admin = _admin_engine(url)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    template = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
+    template.upgrade()
+    template.dispose()
+    yield name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """URL of an empty, migrated CryoTx database (one per test)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/cryotx.sqlite3"
+        Database(url).upgrade()
+        yield url
+        return
+    template = request.getfixturevalue("pg_template")
+    base = os.environ[PG_ENV]
+    name = f"cryotx_t_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine(base)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A :class:`Database` on ``database_url``."""
+    database = Database(database_url)
+    yield database
+    database.dispose()

@@ -1,0 +1,80 @@
+"""The migrated schema: matches the models, SQLite durability settings, append-only audit."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from cryotx.store.db import Database
+from cryotx.store.models import Base
+
+
+def test_migrations_build_exactly_the_models(db: Database) -> None:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_upgrade_is_idempotent(db: Database) -> None:
+    db.upgrade()
+    db.upgrade()
+    assert "audit_log" in db.schema_tables()
+    with db.read() as session:
+        versions = session.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert versions == [("0001",)]
+
+
+def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path}/x.sqlite3")
+    with db.read() as session:
+        journal = session.execute(text("PRAGMA journal_mode")).scalar()
+        synchronous = session.execute(text("PRAGMA synchronous")).scalar()
+        foreign_keys = session.execute(text("PRAGMA foreign_keys")).scalar()
+    db.dispose()
+    assert (journal, synchronous, foreign_keys) == ("wal", 2, 1)  # 2 = FULL
+
+
+def _insert_audit(db: Database) -> None:
+    with db.write() as session:
+        session.execute(
+            text(
+                "INSERT INTO audit_log (at, username, action, entity) "
+                "VALUES (CURRENT_TIMESTAMP, 'tester', 'create', 'patients')"
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_log SET username = 'mallory'", "DELETE FROM audit_log"],
+    ids=["update", "delete"],
+)
+def test_audit_log_refuses_update_and_delete(db: Database, statement: str) -> None:
+    _insert_audit(db)
+    with pytest.raises(DBAPIError, match="append-only"), db.write() as session:
+        session.execute(text(statement))
+    with db.read() as session:
+        rows = session.execute(text("SELECT username FROM audit_log")).all()
+    assert rows == [("tester",)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_audit_log_refuses_truncate_on_postgres(db: Database) -> None:
+    _insert_audit(db)
+    with pytest.raises(DBAPIError, match="append-only"), db.write() as session:
+        session.execute(text("TRUNCATE audit_log"))
+
+
+def test_foreign_keys_are_enforced(db: Database) -> None:
+    with pytest.raises(IntegrityError), db.write() as session:
+        session.execute(
+            text(
+                "INSERT INTO vital_signs (patient_id, measured_at, recorded_by) "
+                "VALUES (424242, CURRENT_TIMESTAMP, 424242)"
+            )
+        )
