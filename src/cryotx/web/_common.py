@@ -1,0 +1,235 @@
+"""Shared pieces of the pages: templates, who is logged in, CSRF, errors as pages."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from cryotx.errors import InputError
+from cryotx.services._common import Actor, Conflict, NotFound, PermissionDenied
+from cryotx.services.auth import (
+    CSRF_FIELD,
+    PERMISSIONS,
+    SESSION_COOKIE,
+    AuthRequired,
+    CsrfRejected,
+    authenticate_request,
+    csrf_token_for,
+)
+from cryotx.store.db import Database
+
+__all__ = [
+    "LOGIN_CSRF_COOKIE",
+    "STATIC_DIR",
+    "TEMPLATES",
+    "LoginRequired",
+    "PageError",
+    "PageUser",
+    "call",
+    "field_errors",
+    "install_error_pages",
+    "page_user",
+    "render",
+]
+
+_HERE = Path(__file__).parent
+STATIC_DIR = _HERE / "static"
+TEMPLATES = Jinja2Templates(directory=_HERE / "templates")
+LOGIN_CSRF_COOKIE = "cryotx_login_csrf"
+
+T = TypeVar("T")
+
+
+def _when(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def _label(code: str | None) -> str:
+    """The vocabulary label of a code, or the code made readable."""
+    if not code:
+        return ""
+    try:
+        from cryotx.clinical.vocabulary import lookup
+
+        return lookup(code).label
+    except (ImportError, InputError):
+        return code.replace("_", " ")
+
+
+def _num(value: float | int | None) -> str:
+    """A measured number without a spurious ``.0`` (74.0 -> 74, 36.7 -> 36.7)."""
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _sources(value: str | None) -> list[str]:
+    """The separate references of a ``source`` field (``"url ; url"``)."""
+    return [part.strip() for part in (value or "").split(";") if part.strip()]
+
+
+TEMPLATES.env.filters["when"] = _when
+TEMPLATES.env.filters["label"] = _label
+TEMPLATES.env.filters["num"] = _num
+TEMPLATES.env.filters["sources"] = _sources
+
+
+class LoginRequired(Exception):
+    """The page needs a login: answered with a redirect to ``/login``."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class PageError(Exception):
+    """An error shown as a page with a status code."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+class PageUser:
+    """The logged-in user of a page request, with the CSRF token for its forms."""
+
+    def __init__(self, actor: Actor, session_token: str) -> None:
+        self.actor = actor
+        self.csrf_token = csrf_token_for(session_token)
+        self.session_token = session_token
+
+    @property
+    def role(self) -> str:
+        return self.actor.role
+
+    def can(self, action: str) -> bool:
+        """Whether the user's role may do ``action`` (a key of ``PERMISSIONS``)."""
+        return self.actor.role in PERMISSIONS.get(action, frozenset())
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def page_user(request: Request, form: Mapping[str, Any] | None = None) -> PageUser:
+    """Who is logged in (session cookie); for a form post, also check its CSRF token.
+
+    Raises
+    ------
+    LoginRequired
+        No valid session cookie.
+    PageError
+        403 when a form post's CSRF token is missing or wrong.
+    """
+    submitted = None
+    if form is not None:
+        value = form.get(CSRF_FIELD)
+        submitted = value if isinstance(value, str) else None
+    try:
+        actor, token = await run_in_threadpool(
+            authenticate_request,
+            database(request),
+            method=request.method,
+            authorization=None,
+            cookie=request.cookies.get(SESSION_COOKIE),
+            csrf_token=submitted,
+        )
+    except CsrfRejected:
+        raise PageError(
+            403,
+            "The form was refused: its security token is missing or out of date. "
+            "Reload the page and submit it again.",
+        ) from None
+    except AuthRequired:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        raise LoginRequired(target if request.method == "GET" else "/patients") from None
+    return PageUser(actor, token)
+
+
+async def call(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a (blocking) use case in the thread pool; not-found and role refusals become pages."""
+    try:
+        return await run_in_threadpool(function, *args, **kwargs)
+    except NotFound as error:
+        raise PageError(404, str(error).capitalize() + ".") from None
+    except PermissionDenied as error:
+        raise PageError(403, f"Your role may not do this ({error}).") from None
+
+
+def field_errors(error: Exception) -> dict[str, str]:
+    """Messages by field name from an InputError, a Conflict or a pydantic ValidationError."""
+    if isinstance(error, InputError | Conflict):
+        return {error.field.split(".")[0] or "form": error.message}
+    if isinstance(error, ValidationError):
+        messages: dict[str, str] = {}
+        for item in error.errors():
+            loc = [str(part) for part in item.get("loc", ())]
+            key = loc[0] if loc else "form"
+            messages.setdefault(key, item.get("msg", "invalid").removeprefix("Value error, "))
+        return messages
+    return {"form": str(error)}
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a template; the request, user and CSRF token are always in the context."""
+    full = {"request": request, **context}
+    return TEMPLATES.TemplateResponse(request, template, full, status_code=status_code)
+
+
+def safe_next(target: str | None) -> str:
+    """A local redirect target (a path on this site), or ``/patients``."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/patients"
+
+
+def login_redirect(next_url: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(next_url, safe='/')}", status_code=303)
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Answer :class:`LoginRequired` with a redirect and :class:`PageError` with a page."""
+
+    async def _login(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        return login_redirect(exc.next_url)
+
+    async def _error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PageError)
+        return render(
+            request,
+            "error.html",
+            {"status": exc.status_code, "message": exc.message},
+            status_code=exc.status_code,
+        )
+
+    app.add_exception_handler(LoginRequired, _login)
+    app.add_exception_handler(PageError, _error)

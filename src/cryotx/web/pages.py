@@ -1,0 +1,445 @@
+"""Page handlers: login, patient list, patient record, and the intake/vitals/screening forms.
+
+Every handler authenticates through the session cookie (:func:`page_user`); every form
+carries the CSRF token and every post checks it. Handlers call the use cases of
+:mod:`cryotx.services` in the thread pool; they hold no SQL. A role sees only what its
+work needs: an operator gets no screening or planning form, an admin no clinical data.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from cryotx.errors import InputError
+from cryotx.services import auth, clinical, records
+from cryotx.services._common import Conflict, PermissionDenied
+from cryotx.services.schemas import PatientCreate, PlanRequest, ScreeningRequest, VitalCreate
+from cryotx.web import _forms
+from cryotx.web._common import (
+    LOGIN_CSRF_COOKIE,
+    PageError,
+    PageUser,
+    call,
+    database,
+    field_errors,
+    new_login_csrf,
+    page_user,
+    render,
+    safe_next,
+)
+from cryotx.web.plots import pain_trend_png
+
+__all__ = ["PAGE_SIZE", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+_DETAIL_LIMIT = 50  # rows per section on the patient page (newest first)
+NOTICE = (
+    "Decision support for trained staff: CryoTx applies published rules and cannot see the "
+    "patient. A clinician checks every decision and remains responsible for it."
+)
+
+
+# --------------------------------------------------------------------------- login
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home() -> Response:
+    return RedirectResponse("/patients", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, next: str | None = None) -> Response:
+    token = new_login_csrf()
+    response = render(request, "login.html", {"next": safe_next(next), "login_csrf": token})
+    _set_login_csrf(request, response, token)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    username = _forms.text(form, "username")
+    password = _forms.text(form, "password")
+    target = safe_next(_forms.text(form, "next"))
+    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE)
+    submitted = _forms.text(form, auth.CSRF_FIELD)
+    if not cookie_token or not submitted or not hmac.compare_digest(cookie_token, submitted):
+        raise PageError(
+            403,
+            "The login form was refused: its security token is missing or "
+            "out of date. Reload the login page and try again.",
+        )
+    settings = request.app.state.settings
+    client = request.client.host if request.client else "unknown"
+    status, error = 200, None
+    try:
+        result = await run_in_threadpool(
+            auth.login,
+            database(request),
+            username,
+            password,
+            ttl_s=settings.token_ttl_s,
+            limiter=request.app.state.login_limiter,
+            client=client,
+        )
+    except PermissionDenied as refused:
+        result, status, error = None, 429, f"{refused}."
+    if result is None:
+        if error is None:
+            status, error = 401, "Wrong user name or password."
+        token = new_login_csrf()
+        page = render(
+            request,
+            "login.html",
+            {"next": target, "login_csrf": token, "error": error, "username": username},
+            status_code=status,
+        )
+        _set_login_csrf(request, page, token)
+        return page
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        result.access_token,
+        max_age=settings.token_ttl_s,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def _set_login_csrf(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        path="/login",
+    )
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    user = await page_user(request, form)
+    await run_in_threadpool(auth.logout, database(request), user.session_token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    return response
+
+
+# --------------------------------------------------------------------------- patients
+
+
+@router.get("/patients", response_class=HTMLResponse)
+async def patient_list(
+    request: Request,
+    q: Annotated[str, Query(max_length=64)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    user = await page_user(request)
+    if not user.can("patients.read"):
+        return render(request, "admin_home.html", {"user": user})
+    query = q.strip()
+    result = await call(
+        records.list_patients,
+        database(request),
+        user.actor,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        family_name=query or None,
+    )
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    today = datetime.now(UTC).date()
+    rows = [{"patient": p, "age_y": _age(p.birth_date, today)} for p in result.items]
+    return render(
+        request,
+        "patients.html",
+        {
+            "user": user,
+            "rows": rows,
+            "q": query,
+            "page": page,
+            "pages": pages,
+            "total": result.total,
+        },
+    )
+
+
+@router.get("/patients/new", response_class=HTMLResponse)
+async def patient_new_form(request: Request) -> Response:
+    user = await page_user(request)
+    _need(user, "patients.write")
+    return render(request, "patient_new.html", _patient_form_context(user, {}, {}))
+
+
+@router.post("/patients/new", response_class=HTMLResponse)
+async def patient_new_submit(request: Request) -> Response:
+    form = await request.form()
+    user = await page_user(request, form)
+    _need(user, "patients.write")
+    try:
+        data = PatientCreate.model_validate(_forms.patient_payload(form))
+        patient = await call(records.create_patient, database(request), user.actor, data)
+    except (InputError, Conflict, ValidationError) as error:
+        return render(
+            request,
+            "patient_new.html",
+            _patient_form_context(user, _forms.values(form), field_errors(error)),
+            status_code=400,
+        )
+    return RedirectResponse(f"/patients/{patient.id}", status_code=303)
+
+
+def _patient_form_context(
+    user: PageUser, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "user": user,
+        "values": values,
+        "errors": errors,
+        "indications": _forms.vocabulary_options("indication"),
+        "conditions": _forms.vocabulary_options("condition"),
+        "medications": _forms.vocabulary_options("medication"),
+        "events": _forms.vocabulary_options("event"),
+        "sites": _forms.vocabulary_options("site"),
+    }
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+async def patient_detail(request: Request, patient_id: int) -> Response:
+    user = await page_user(request)
+    _need(user, "patients.read")
+    _check_id(patient_id)
+    db, actor = database(request), user.actor
+    window = {"limit": _DETAIL_LIMIT, "offset": 0}
+    patient = await call(records.get_patient, db, actor, patient_id)
+    context: dict[str, Any] = {
+        "user": user,
+        "patient": patient,
+        "age_y": _age(patient.birth_date, datetime.now(UTC).date()),
+        "notice": NOTICE,
+    }
+    if user.can("vitals.read"):
+        context["vitals"] = await call(records.list_vitals, db, actor, patient_id, **window)
+    if user.can("screenings.read"):
+        context["screenings"] = await call(
+            clinical.list_screenings, db, actor, patient_id, **window
+        )
+    if user.can("plans.read"):
+        context["plans"] = await call(clinical.list_plans, db, actor, patient_id, **window)
+    if user.can("sessions.read"):
+        context["sessions"] = await call(records.list_sessions, db, actor, patient_id, **window)
+    if user.can("instruments.read"):
+        outcomes = await call(
+            records.list_instrument_responses, db, actor, patient_id, limit=200, offset=0
+        )
+        context["outcomes"] = outcomes
+        pain = [r for r in outcomes.items if r.instrument in ("pain_nrs", "pain_vas")]
+        context["pain"] = sorted(pain, key=lambda r: r.measured_at)
+        context["pain_plot"] = await run_in_threadpool(pain_trend_png, context["pain"])
+    if user.can("adverse_events.read"):
+        context["adverse_events"] = await call(
+            records.list_adverse_events, db, actor, patient_id, **window
+        )
+    return render(request, "patient.html", context)
+
+
+# --------------------------------------------------------------------------- vitals
+
+
+@router.get("/patients/{patient_id}/vitals/new", response_class=HTMLResponse)
+async def vitals_form(request: Request, patient_id: int) -> Response:
+    user = await page_user(request)
+    _need(user, "vitals.write")
+    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
+    return render(
+        request, "vitals_new.html", {"user": user, "patient": patient, "values": {}, "errors": {}}
+    )
+
+
+@router.post("/patients/{patient_id}/vitals/new", response_class=HTMLResponse)
+async def vitals_submit(request: Request, patient_id: int) -> Response:
+    form = await request.form()
+    user = await page_user(request, form)
+    _need(user, "vitals.write")
+    db = database(request)
+    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
+    try:
+        data = VitalCreate.model_validate(_forms.vitals_payload(form))
+        await call(records.add_vitals, db, user.actor, patient_id, data)
+    except (InputError, Conflict, ValidationError) as error:
+        return render(
+            request,
+            "vitals_new.html",
+            {
+                "user": user,
+                "patient": patient,
+                "values": _forms.values(form),
+                "errors": field_errors(error),
+            },
+            status_code=400,
+        )
+    return RedirectResponse(f"/patients/{patient_id}#vitals", status_code=303)
+
+
+# --------------------------------------------------------------------------- screening
+
+
+@router.get("/patients/{patient_id}/screenings/new", response_class=HTMLResponse)
+async def screening_form(request: Request, patient_id: int) -> Response:
+    user = await page_user(request)
+    _need(user, "screenings.write")
+    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
+    return render(request, "screening_new.html", _screening_context(user, patient, {}, {}))
+
+
+@router.post("/patients/{patient_id}/screenings/new", response_class=HTMLResponse)
+async def screening_submit(request: Request, patient_id: int) -> Response:
+    form = await request.form()
+    user = await page_user(request, form)
+    _need(user, "screenings.write")
+    db = database(request)
+    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
+    try:
+        data = ScreeningRequest.model_validate(_forms.screening_payload(form))
+        result = await call(clinical.screen_patient, db, user.actor, patient_id, data)
+    except (InputError, Conflict, ValidationError) as error:
+        return render(
+            request,
+            "screening_new.html",
+            _screening_context(user, patient, _forms.values(form), field_errors(error)),
+            status_code=400,
+        )
+    except clinical.ClinicalUnavailable as error:
+        raise PageError(503, f"Screening is not available on this server: {error}") from None
+    return RedirectResponse(f"/patients/{patient_id}/screenings/{result.id}", status_code=303)
+
+
+@router.get("/patients/{patient_id}/screenings/{screening_id}", response_class=HTMLResponse)
+async def screening_result(request: Request, patient_id: int, screening_id: int) -> Response:
+    user = await page_user(request)
+    _need(user, "screenings.read")
+    db = database(request)
+    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
+    screening = await call(
+        clinical.get_screening, db, user.actor, patient_id, _check_id(screening_id)
+    )
+    return render(
+        request,
+        "screening.html",
+        {"user": user, "patient": patient, "screening": screening, "notice": NOTICE},
+    )
+
+
+def _screening_context(
+    user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "user": user,
+        "patient": patient,
+        "values": values,
+        "errors": errors,
+        "modalities": _forms.vocabulary_options("modality"),
+        "sites": _forms.vocabulary_options("site"),
+        "checks": _forms.SESSION_CHECKS,
+        "today": datetime.now(UTC).date().isoformat(),
+        "notice": NOTICE,
+    }
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@router.get("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
+async def plan_form(request: Request, patient_id: int) -> Response:
+    user = await page_user(request)
+    _need(user, "plans.write")
+    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
+    return render(request, "plan_new.html", _plan_context(user, patient, {}, {}))
+
+
+@router.post("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
+async def plan_submit(request: Request, patient_id: int) -> Response:
+    form = await request.form()
+    user = await page_user(request, form)
+    _need(user, "plans.write")
+    db = database(request)
+    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
+    try:
+        data = PlanRequest.model_validate(_forms.plan_payload(form))
+        result = await call(clinical.plan_patient, db, user.actor, patient_id, data)
+    except (InputError, Conflict, ValidationError) as error:
+        return render(
+            request,
+            "plan_new.html",
+            _plan_context(user, patient, _forms.values(form), field_errors(error)),
+            status_code=400,
+        )
+    except clinical.ClinicalUnavailable as error:
+        raise PageError(503, f"Planning is not available on this server: {error}") from None
+    return RedirectResponse(f"/patients/{patient_id}/plans/{result.id}", status_code=303)
+
+
+@router.get("/patients/{patient_id}/plans/{plan_id}", response_class=HTMLResponse)
+async def plan_result(request: Request, patient_id: int, plan_id: int) -> Response:
+    user = await page_user(request)
+    _need(user, "plans.read")
+    db = database(request)
+    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
+    plan = await call(clinical.get_plan, db, user.actor, patient_id, _check_id(plan_id))
+    return render(
+        request, "plan.html", {"user": user, "patient": patient, "plan": plan, "notice": NOTICE}
+    )
+
+
+def _plan_context(
+    user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "user": user,
+        "patient": patient,
+        "values": values,
+        "errors": errors,
+        "indications": _forms.vocabulary_options("indication"),
+        "modalities": _forms.vocabulary_options("modality"),
+        "sites": _forms.vocabulary_options("site"),
+        "checks": _forms.SESSION_CHECKS,
+        "today": datetime.now(UTC).date().isoformat(),
+        "notice": NOTICE,
+    }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _need(user: PageUser, action: str) -> None:
+    if not user.can(action):
+        raise PageError(403, f"Your role ({user.role}) may not do this ({action}).")
+
+
+def _check_id(value: int) -> int:
+    if not 1 <= value <= 2**31 - 1:
+        raise PageError(404, "No such record.")
+    return value
+
+
+def _age(birth_date: date, today: date) -> int:
+    return (
+        today.year
+        - birth_date.year
+        - int((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
