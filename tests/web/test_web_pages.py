@@ -1,0 +1,347 @@
+"""Clinician pages through the real application (create_app) on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cryotx.asgi import create_app
+from cryotx.config import Settings
+from cryotx.services import auth, records
+from cryotx.services._common import Actor
+from cryotx.services.schemas import InstrumentCreate, PatientCreate
+from cryotx.store.db import Database
+
+SYSTEM = Actor(user_id=0, username="system:test", role="admin")
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def app_db(tmp_path: Path) -> Iterator[tuple[TestClient, Database]]:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/web.sqlite3", data_dir=tmp_path, login_max_failures=3
+    )
+    app = create_app(settings)
+    db: Database = app.state.db
+    for role in auth.ROLES:
+        auth.create_user(
+            db, SYSTEM, auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role)
+        )
+    with TestClient(app) as client:
+        yield client, db
+
+
+@pytest.fixture
+def client(app_db: tuple[TestClient, Database]) -> TestClient:
+    return app_db[0]
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "the page has a form with a CSRF token"
+    return match.group(1)
+
+
+def log_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in through the form; returns the CSRF token of the logged-in pages."""
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_of(form.text),
+            "next": "/patients",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get("/patients").text)
+
+
+def make_patient(db: Database, family_name: str = "Novak") -> int:
+    clinician = Actor(user_id=2, username="clinician1", role="clinician")
+    patient = records.create_patient(
+        db,
+        clinician,
+        PatientCreate(
+            given_name="Ana",
+            family_name=family_name,
+            sex="female",
+            birth_date=date(1968, 3, 1),
+            conditions=["knee_osteoarthritis"],
+        ),
+    )
+    return patient.id
+
+
+def main_text(html: str) -> str:
+    match = re.search(r"<main.*?</main>", html, re.S)
+    assert match
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
+
+
+def test_pages_need_a_login(client: TestClient) -> None:
+    for path in ("/patients", "/patients/new", "/patients/1", "/patients/1/vitals/new"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_login_wrong_password_and_login_csrf(client: TestClient) -> None:
+    form = client.get("/login")
+    token = csrf_of(form.text)
+    wrong = client.post(
+        "/login", data={"username": "clinician1", "password": "nope-nope-nope", "csrf_token": token}
+    )
+    assert wrong.status_code == 401
+    assert "Wrong user name or password" in wrong.text
+    no_token = client.post("/login", data={"username": "clinician1", "password": PASSWORD})
+    assert no_token.status_code == 403
+    assert auth.SESSION_COOKIE not in client.cookies
+
+
+def test_login_rate_limit_shows_a_page(client: TestClient) -> None:
+    for _ in range(3):
+        token = csrf_of(client.get("/login").text)
+        client.post(
+            "/login", data={"username": "operator1", "password": "x" * 12, "csrf_token": token}
+        )
+    token = csrf_of(client.get("/login").text)
+    blocked = client.post(
+        "/login", data={"username": "operator1", "password": PASSWORD, "csrf_token": token}
+    )
+    assert blocked.status_code == 429
+    assert "too many failed logins" in blocked.text
+
+
+def test_open_redirect_is_refused(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={
+            "username": "clinician1",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/patients"
+
+
+def test_new_patient_vitals_and_screening_flow(client: TestClient) -> None:
+    csrf = log_in(client, "clinician1")
+    created = client.post(
+        "/patients/new",
+        data={
+            "csrf_token": csrf,
+            "given_name": "Ana",
+            "family_name": "Novak",
+            "sex": "female",
+            "birth_date": "1968-03-01",
+            "height_cm": "164",
+            "mass_kg": "71",
+            "fat_site": "knee",
+            "fat_mm": "11",
+            "conditions": ["knee_osteoarthritis", "hypertension"],
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    patient_url = created.headers["location"]
+    vitals = client.post(
+        f"{patient_url}/vitals/new",
+        data={
+            "csrf_token": csrf,
+            "systolic_mmhg": "148",
+            "diastolic_mmhg": "88",
+            "heart_rate_bpm": "74",
+            "body_temp_c": "36,7",
+        },
+        follow_redirects=False,
+    )
+    assert vitals.status_code == 303
+    record = main_text(client.get(patient_url).text)
+    assert "164 cm" in record and "Knee 11 mm" in record
+    assert "148/88" in record and "36.7" in record
+    screened = client.post(
+        f"{patient_url}/screenings/new",
+        data={
+            "csrf_token": csrf,
+            "modality": "wbc_chamber",
+            "check_skin_dry": "yes",
+            "check_consent_signed": "yes",
+        },
+        follow_redirects=False,
+    )
+    assert screened.status_code == 303
+    result = client.get(screened.headers["location"])
+    text = main_text(result.text)
+    assert "Decision support for trained staff" in text
+    decision = re.search(r'class="decision decision-([a-z_]+)"', result.text)
+    assert decision is not None
+    assert decision.group(1) in {"eligible", "eligible_with_precautions", "refer", "excluded"}
+    # Hypertension is on the record: the reasons say so and name a source.
+    assert "Hypertension" in text
+    assert re.search(r'<td class="source">.*?https?://', result.text, re.S)
+    # The screening is listed on the record with its decision.
+    assert decision.group(1).replace("_", " ") in main_text(client.get(patient_url).text)
+
+
+def test_form_post_without_csrf_token_is_refused(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    patient_id = make_patient(db)
+    log_in(client, "operator1")
+    response = client.post(f"/patients/{patient_id}/vitals/new", data={"heart_rate_bpm": "70"})
+    assert response.status_code == 403
+    assert "security token" in response.text
+    forged = client.post(
+        f"/patients/{patient_id}/vitals/new", data={"heart_rate_bpm": "70", "csrf_token": "0" * 64}
+    )
+    assert forged.status_code == 403
+    listed = records.list_vitals(
+        db, Actor(2, "clinician1", "clinician"), patient_id, limit=5, offset=0
+    )
+    assert listed.total == 0
+
+
+def test_bad_input_is_shown_next_to_the_field(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    csrf = log_in(client, "clinician1")
+    response = client.post(
+        "/patients/new",
+        data={
+            "csrf_token": csrf,
+            "given_name": "Ana",
+            "family_name": "Novak",
+            "sex": "female",
+            "birth_date": "1968-02-31",
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="e-birth_date"' in response.text
+    assert 'value="Novak"' in response.text  # the form keeps what was typed
+    assert records.list_patients(db, Actor(2, "c", "clinician"), limit=5, offset=0).total == 0
+    fat = client.post(
+        "/patients/new",
+        data={
+            "csrf_token": csrf,
+            "given_name": "Ana",
+            "family_name": "Novak",
+            "sex": "female",
+            "birth_date": "1968-02-01",
+            "fat_mm": "12",
+        },
+    )
+    assert fat.status_code == 400
+    assert 'id="e-fat_site"' in fat.text
+    patient_id = make_patient(db)
+    vitals = client.post(
+        f"/patients/{patient_id}/vitals/new",
+        data={"csrf_token": csrf, "systolic_mmhg": "400", "diastolic_mmhg": "80"},
+    )
+    assert vitals.status_code == 400
+    assert 'id="e-systolic_mmhg"' in vitals.text
+
+
+def test_operator_sees_no_screening_or_planning_form(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    patient_id = make_patient(db)
+    log_in(client, "operator1")
+    record = client.get(f"/patients/{patient_id}")
+    assert record.status_code == 200
+    assert "Record vital signs" in record.text
+    assert "/screenings/new" not in record.text
+    assert "/plans/new" not in record.text
+    assert 'id="screenings"' not in record.text  # operators do not read screenings
+    for path in ("screenings/new", "plans/new"):
+        assert client.get(f"/patients/{patient_id}/{path}").status_code == 403
+    assert client.get("/patients/new").status_code == 403
+
+
+def test_admin_sees_no_clinical_data(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    patient_id = make_patient(db, "Hidden")
+    log_in(client, "admin1")
+    listing = client.get("/patients")
+    assert "Hidden" not in listing.text
+    assert "Administrators manage accounts" in listing.text
+    assert client.get(f"/patients/{patient_id}").status_code == 403
+
+
+def test_patient_list_search_and_pagination(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    for index in range(23):
+        make_patient(db, f"Family{index:02d}")
+    make_patient(db, "Zeta")
+    log_in(client, "clinician1")
+    first = client.get("/patients")
+    assert "24 patients" in first.text and "Page 1 of 2" in first.text
+    second = client.get("/patients?page=2")
+    assert second.text.count('<th scope="row">') == 4
+    found = client.get("/patients?q=zet")
+    assert "1 patient " in main_text(found.text) and "Zeta" in found.text
+    assert "Family00" not in found.text
+
+
+def test_missing_patient_is_a_404_page(client: TestClient) -> None:
+    log_in(client, "clinician1")
+    response = client.get("/patients/999")
+    assert response.status_code == 404
+    assert "Not found" in response.text
+
+
+def test_names_are_escaped(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    patient_id = make_patient(db, "<script>alert(1)</script>")
+    log_in(client, "clinician1")
+    page = client.get(f"/patients/{patient_id}").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_pain_trend_plot_on_the_record(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    patient_id = make_patient(db)
+    clinician = Actor(user_id=2, username="clinician1", role="clinician")
+    start = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    for day, score in enumerate([7, 6, 6, 4, 3]):
+        records.add_instrument_response(
+            db,
+            clinician,
+            patient_id,
+            InstrumentCreate(
+                instrument="pain_nrs", score=score, measured_at=start + timedelta(days=day)
+            ),
+        )
+    log_in(client, "clinician1")
+    page = client.get(f"/patients/{patient_id}").text
+    match = re.search(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert match, "the record shows the pain plot"
+    png = base64.b64decode(match.group(1))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "Pain trend (5 ratings)" in page
+
+
+def test_logout_ends_the_session(client: TestClient) -> None:
+    csrf = log_in(client, "clinician1")
+    assert client.post("/logout", data={}).status_code == 403  # no token: refused
+    out = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/patients", follow_redirects=False).status_code == 303
+
+
+def test_security_headers_on_pages(client: TestClient) -> None:
+    page = client.get("/login")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    css = client.get("/static/cryotx.css")
+    assert css.status_code == 200 and "--accent" in css.text
