@@ -1,0 +1,238 @@
+"""The clinician pages in Debian's Chromium against the real server (``cryotx serve``).
+
+The server runs as a subprocess on a free loopback port with a temporary SQLite database
+and an account created with ``cryotx user add``. Skipped only when Chromium or its driver
+is not installed. Set ``CRYOTX_SCREENSHOT_DIR`` to keep the screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+PASSWORD = "browser test password 1"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="Debian's chromium and chromium-driver are not installed (make debs installs them)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _cryotx(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from cryotx.cli import main; main()", *args]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a freshly started ``cryotx serve`` with one clinician and one operator."""
+    data = tmp_path_factory.mktemp("server")
+    env = {
+        **os.environ,
+        "CRYOTX_DATABASE_URL": f"sqlite:///{data}/cryotx.sqlite3",
+        "CRYOTX_DATA_DIR": str(data),
+    }
+    for username, role in (("dr.browser", "clinician"), ("op.browser", "operator")):
+        subprocess.run(
+            _cryotx("user", "add", username, "--role", role, "--password-stdin"),
+            input=PASSWORD + "\n",
+            text=True,
+            env=env,
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
+    port = _free_port()
+    log = (data / "server.log").open("w")
+    process = subprocess.Popen(
+        _cryotx("serve", "--host", "127.0.0.1", "--port", str(port)),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"server did not start: {(data / 'server.log').read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1280,2000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _screenshot(driver: object, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.png"
+    assert driver.save_screenshot(str(path))  # type: ignore[attr-defined]
+    keep = os.environ.get("CRYOTX_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+    return path
+
+
+def _log_in(driver: object, base: str, username: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = driver
+    d.get(f"{base}/patients")  # type: ignore[attr-defined]
+    assert "/login" in d.current_url  # type: ignore[attr-defined]
+    d.find_element(By.ID, "f-username").send_keys(username)  # type: ignore[attr-defined]
+    d.find_element(By.ID, "f-password").send_keys(PASSWORD)  # type: ignore[attr-defined]
+    d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # type: ignore[attr-defined]
+    assert d.current_url.endswith("/patients")  # type: ignore[attr-defined]
+
+
+def _set(driver: object, element_id: str, value: str) -> None:
+    """Type into a field (dates are set directly: their typing order depends on the locale)."""
+    from selenium.webdriver.common.by import By
+
+    element = driver.find_element(By.ID, element_id)  # type: ignore[attr-defined]
+    if element.get_attribute("type") == "date":
+        driver.execute_script("arguments[0].value = arguments[1]", element, value)  # type: ignore[attr-defined]
+    else:
+        element.clear()
+        element.send_keys(value)
+
+
+def _select(driver: object, element_id: str, value: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element(By.ID, element_id)).select_by_value(value)  # type: ignore[attr-defined]
+
+
+def test_clinician_creates_patient_records_vitals_and_screens(
+    server: str, browser: object, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    _log_in(d, server, "dr.browser")
+    d.find_element(By.LINK_TEXT, "New patient").click()  # type: ignore[attr-defined]
+    _set(d, "f-given_name", "Vera")
+    _set(d, "f-family_name", "Browserova")
+    _select(d, "f-sex", "female")
+    _set(d, "f-birth_date", "1961-05-17")
+    _set(d, "f-height_cm", "166")
+    _set(d, "f-mass_kg", "74")
+    _select(d, "f-fat_site", "knee")
+    _set(d, "f-fat_mm", "12")
+    for code in ("knee_osteoarthritis", "raynaud"):
+        d.find_element(By.CSS_SELECTOR, f"input[name=conditions][value={code}]").click()  # type: ignore[attr-defined]
+    d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()  # type: ignore[attr-defined]
+    assert "/patients/" in d.current_url  # type: ignore[attr-defined]
+    assert d.find_element(By.TAG_NAME, "h1").text == "Browserova, Vera"  # type: ignore[attr-defined]
+    patient_url = d.current_url.split("#")[0]  # type: ignore[attr-defined]
+
+    d.find_element(By.LINK_TEXT, "Record vital signs").click()  # type: ignore[attr-defined]
+    _set(d, "f-systolic_mmhg", "132")
+    _set(d, "f-diastolic_mmhg", "84")
+    _set(d, "f-heart_rate_bpm", "71")
+    _set(d, "f-body_temp_c", "36.6")
+    d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()  # type: ignore[attr-defined]
+    vitals = d.find_element(By.ID, "vitals").text  # type: ignore[attr-defined]
+    assert "132/84" in vitals and "36.6" in vitals
+
+    d.find_element(By.LINK_TEXT, "Run screening").click()  # type: ignore[attr-defined]
+    _select(d, "f-modality", "wbc_chamber")
+    _select(d, "f-check_skin_dry", "yes")
+    _select(d, "f-check_consent_signed", "yes")
+    d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()  # type: ignore[attr-defined]
+    decision = d.find_element(By.ID, "decision").text.lower()  # type: ignore[attr-defined]
+    # Raynaud's phenomenon is an absolute contraindication to whole-body cryotherapy.
+    assert "excluded" in decision
+    reasons = d.find_element(By.ID, "reasons").text  # type: ignore[attr-defined]
+    assert "Raynaud" in reasons
+    assert "Decision support for trained staff" in d.find_element(By.CLASS_NAME, "notice").text  # type: ignore[attr-defined]
+    shot = _screenshot(d, tmp_path, "screening-result")
+    assert shot.stat().st_size > 10_000
+
+    d.get(patient_url)  # type: ignore[attr-defined]
+    assert "excluded" in d.find_element(By.ID, "screenings").text.lower()  # type: ignore[attr-defined]
+    _screenshot(d, tmp_path, "patient-record")
+
+
+def test_form_without_csrf_token_is_refused_in_the_browser(
+    server: str, browser: object, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    _log_in(d, server, "op.browser")
+    # An operator may record vitals but sees no screening or planning form.
+    d.find_element(By.CSS_SELECTOR, "table a").click()  # type: ignore[attr-defined]
+    actions = d.find_element(By.CLASS_NAME, "actions").text  # type: ignore[attr-defined]
+    assert "Record vital signs" in actions
+    assert "Run screening" not in actions and "Plan a course" not in actions
+    d.find_element(By.LINK_TEXT, "Record vital signs").click()  # type: ignore[attr-defined]
+    _set(d, "f-heart_rate_bpm", "66")
+    # Remove the hidden token, as a forged cross-site form would lack it.
+    d.execute_script(  # type: ignore[attr-defined]
+        "document.querySelector('main form input[name=csrf_token]').remove()"
+    )
+    d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()  # type: ignore[attr-defined]
+    assert "Not allowed" in d.find_element(By.TAG_NAME, "h1").text  # type: ignore[attr-defined]
+    assert "security token" in d.find_element(By.CLASS_NAME, "alert").text  # type: ignore[attr-defined]
+    _screenshot(d, tmp_path, "csrf-refused")
