@@ -1,0 +1,153 @@
+"""The planner: contract, exclusion, evidence caps, personalisation by fat, engine limits."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+import cryotx.physics
+from cryotx.clinical import dosing, plan
+from cryotx.errors import InputError
+
+
+def _thigh(healthy: dict[str, Any], fat_mm: float) -> dict[str, Any]:
+    patient = copy.deepcopy(healthy)
+    patient["conditions"] = ["tendinopathy"]
+    patient["fat_mm"] = {"thigh_anterior": fat_mm}
+    return patient
+
+
+def test_plan_contract(healthy: dict[str, Any]) -> None:
+    healthy["conditions"] = ["knee_osteoarthritis"]
+    healthy["fat_mm"] = {"knee": 11.0}
+    dumped = plan(healthy, condition="knee_osteoarthritis", site="knee").model_dump(mode="json")
+    assert {"screening", "protocol", "dose", "instructions", "warnings"} <= set(dumped)
+    assert {"decision", "reasons"} <= set(dumped["screening"])
+    assert {"modality", "agent_temp_c", "sessions_per_week", "sessions_total", "evidence"} <= set(
+        dumped["protocol"]
+    )
+    dose = dumped["dose"]
+    assert {"exposure_s", "window_s", "predicted"} <= set(dose)
+    assert {"skin_min_c", "time_to_analgesia_s", "frozen_depth_mm"} <= set(dose["predicted"])
+    for key in ("preparation", "aftercare", "warning_signs"):
+        assert dumped["instructions"][key]
+
+
+def test_local_dose_lies_in_the_window_and_under_the_cap(healthy: dict[str, Any]) -> None:
+    healthy["fat_mm"] = {"knee": 8.0}
+    result = plan(healthy, condition="knee_osteoarthritis", site="knee", modality="ice_bag")
+    dose = result.dose
+    assert dose is not None and dose.personalised
+    assert 0 < dose.exposure_s <= dose.cap_s == dosing.LOCAL_CAP_S["ice_bag"]
+    if dose.window_s is not None:
+        lo, hi = dose.window_s
+        assert lo <= dose.exposure_s <= hi
+        assert dose.time_s is not None and dose.curves is not None
+        skin = dict(zip(dose.time_s, dose.curves[0].temp_c, strict=True))
+        assert skin[lo] <= dosing.ANALGESIA_SKIN_C
+        assert min(t for t_s, t in skin.items() if t_s <= hi) >= dosing.SKIN_FLOOR_C
+    else:
+        assert result.warnings
+
+
+def test_more_fat_means_longer_exposure_or_a_warning(healthy: dict[str, Any]) -> None:
+    """25 mm of thigh fat slows cooling under the fat: a longer exposure, or a warning."""
+    lean = plan(_thigh(healthy, 5.0), condition="tendinopathy", site="thigh_anterior")
+    thick = plan(_thigh(healthy, 25.0), condition="tendinopathy", site="thigh_anterior")
+    assert lean.dose is not None and thick.dose is not None
+    assert lean.protocol.modality == thick.protocol.modality == "ice_bag"
+    unreachable = any("cannot be reached safely" in w for w in thick.warnings)
+    assert thick.dose.exposure_s > lean.dose.exposure_s or unreachable
+    assert any("25.0 mm (measured)" in line for line in thick.dose.rationale)
+
+
+def test_more_fat_cools_the_muscle_less(healthy: dict[str, Any]) -> None:
+    """The engine curve the planner reads: muscle under 25 mm of fat cools less than under 5."""
+    drops = []
+    for fat_mm in (5.0, 25.0):
+        result = plan(_thigh(healthy, fat_mm), condition="tendinopathy", site="thigh_anterior")
+        assert result.dose is not None and result.dose.curves is not None
+        muscle = result.dose.curves[1].temp_c
+        drops.append(muscle[0] - min(muscle))
+    assert drops[1] < drops[0]
+
+
+def test_excluded_patient_gets_no_dose(healthy: dict[str, Any]) -> None:
+    healthy["conditions"] = ["knee_osteoarthritis", "raynaud"]
+    result = plan(healthy, condition="knee_osteoarthritis", site="knee")
+    assert result.screening.decision == "excluded"
+    assert result.dose is None
+    assert any(r.code == "raynaud" for r in result.screening.reasons)
+    assert result.model_dump()["dose"] is None
+
+
+def test_referral_is_planned_with_a_warning(healthy: dict[str, Any]) -> None:
+    healthy["conditions"] = ["fibromyalgia", "hypothyroidism"]
+    result = plan(healthy, condition="fibromyalgia", site="whole_body")
+    assert result.screening.decision == "refer"
+    assert result.dose is not None
+    assert any("clearance" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(("previous", "cap_s"), [(0, 120.0), (5, 180.0)])
+def test_whole_body_caps(healthy: dict[str, Any], previous: int, cap_s: float) -> None:
+    """First whole-body session 2 min, later 3 min (clinical-evidence.md 1.4 and 5)."""
+    healthy["previous_sessions"] = previous
+    result = plan(healthy, condition="fibromyalgia", site="whole_body")
+    assert result.dose is not None
+    assert result.dose.exposure_s == cap_s == result.dose.cap_s
+
+
+def test_whole_body_degrades_when_the_engine_refuses(
+    healthy: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(scenarios: Any) -> Any:
+        raise InputError("site", "whole_body is not modelled yet")
+
+    monkeypatch.setattr(cryotx.physics, "simulate", refuse)
+    healthy["previous_sessions"] = 0
+    result = plan(healthy, condition="ankylosing_spondylitis", site="whole_body")
+    assert result.dose is not None and result.dose.predicted is None
+    assert result.dose.exposure_s == 120.0
+    assert any("whole_body is not modelled yet" in w for w in result.warnings)
+
+
+def test_local_degrades_without_the_engine(
+    healthy: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(cryotx.physics, "simulate")
+    result = plan(healthy, condition="knee_osteoarthritis", site="knee", modality="ice_bag")
+    assert result.dose is not None and not result.dose.personalised
+    assert result.dose.exposure_s == 1200.0
+    assert any("not personalised" in w for w in result.warnings)
+
+
+def test_site_the_engine_does_not_model(healthy: dict[str, Any]) -> None:
+    result = plan(healthy, condition="hip_osteoarthritis", site="hip")
+    assert result.dose is not None and not result.dose.personalised
+    assert any("cannot model" in w for w in result.warnings)
+
+
+def test_negative_evidence_is_a_warning(healthy: dict[str, Any]) -> None:
+    result = plan(healthy, condition="low_back_pain", site="whole_body")
+    assert result.protocol.grade == "negative"
+    assert any("negative" in w for w in result.warnings)
+    assert any(study["key"] == "Nugraha2015" for study in result.protocol.evidence)
+
+
+@pytest.mark.parametrize(
+    ("condition", "site", "modality", "field"),
+    [
+        ("knee_osteoarthritis", "whole_body", None, "condition"),
+        ("knee_osteoarthritis", "knee", "wbc_chamber", "condition"),
+        ("fibromyalgia", "knee", None, "condition"),
+    ],
+)
+def test_plan_refusals(
+    healthy: dict[str, Any], condition: str, site: str, modality: str | None, field: str
+) -> None:
+    with pytest.raises(InputError) as error:
+        plan(healthy, condition=condition, site=site, modality=modality)
+    assert error.value.field == field
