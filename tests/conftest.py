@@ -68,3 +68,13 @@ def db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2id parameters in tests (the production defaults cost ~0.1 s a hash)."""
+    from argon2 import PasswordHasher
+
+    from cryotx.services import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

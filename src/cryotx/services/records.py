@@ -87,7 +87,8 @@ def _page(
     session: Session, query: Select[Any], model: type[P], *, limit: int, offset: int, order: Any
 ) -> Page[P]:
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(order).limit(limit).offset(offset))
+    ordering = order if isinstance(order, tuple) else (order,)
+    rows = session.scalars(query.order_by(*ordering).limit(limit).offset(offset))
     items = [model.model_validate(row, from_attributes=True) for row in rows]
     return Page[model](items=items, total=total, limit=limit, offset=offset)  # type: ignore[valid-type]
 

@@ -74,6 +74,8 @@ def _checked_date(value: date) -> date:
 
 
 Time = Annotated[datetime, AfterValidator(_checked_time)]
+#: Stored timestamps as aware UTC (SQLite hands back naive values).
+Stamp = Annotated[datetime, AfterValidator(utc)]
 Day = Annotated[date, AfterValidator(_checked_date)]
 
 
@@ -160,8 +162,8 @@ class PatientPublic(BaseModel):
     conditions: list[str]
     medications: list[str]
     events: list[dict[str, Any]]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Stamp
+    updated_at: Stamp
 
 
 class VitalCreate(_In):
@@ -197,7 +199,7 @@ class VitalPublic(BaseModel):
 
     id: int
     patient_id: int
-    measured_at: datetime
+    measured_at: Stamp
     systolic_mmhg: float | None
     diastolic_mmhg: float | None
     heart_rate_bpm: float | None
@@ -227,7 +229,7 @@ class ScreeningPublic(BaseModel):
     reasons: list[dict[str, Any]]
     rules_version: str
     input: dict[str, Any]
-    created_at: datetime
+    created_at: Stamp
     created_by: int
 
 
@@ -252,7 +254,7 @@ class PlanPublic(BaseModel):
     decision: str
     plan: dict[str, Any]
     rules_version: str
-    created_at: datetime
+    created_at: Stamp
     created_by: int
 
 
@@ -297,8 +299,8 @@ class SessionPublic(BaseModel):
     modality: str
     site: str
     settings: dict[str, Any]
-    started_at: datetime
-    ended_at: datetime | None
+    started_at: Stamp
+    ended_at: Stamp | None
     end_reason: str | None
     notes: str
     operator_id: int
@@ -369,7 +371,7 @@ class InstrumentPublic(BaseModel):
     version: str | None
     score: float
     items: list[float] | None
-    measured_at: datetime
+    measured_at: Stamp
     recorded_by: int
 
 
@@ -408,7 +410,7 @@ class AdverseEventPublic(BaseModel):
     kind: str
     severity: str
     serious: bool
-    onset_at: datetime
+    onset_at: Stamp
     description: str
     outcome: str | None
     recorded_by: int
@@ -418,7 +420,7 @@ class AuditPublic(BaseModel):
     """An audit entry."""
 
     id: int
-    at: datetime
+    at: Stamp
     user_id: int | None
     username: str
     action: str

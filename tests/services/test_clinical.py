@@ -1,0 +1,143 @@
+"""Screening and planning store what the clinical core returns, with its input and version."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+import cryotx.clinical
+from cryotx.services import clinical, records
+from cryotx.services._common import Actor, PermissionDenied
+from cryotx.services.schemas import PatientPublic, PlanRequest, ScreeningRequest, VitalCreate
+from cryotx.store.db import Database
+
+
+class _Result(BaseModel):
+    """Stands in for the core's result models: DESIGN.md's JSON through model_dump()."""
+
+    payload: dict[str, Any]
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:  # type: ignore[override]
+        return self.payload
+
+
+@pytest.fixture
+def fake_core(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Replace screen/plan by recorders returning the documented shapes."""
+    seen: list[dict[str, Any]] = []
+    screening = {
+        "decision": "refer",
+        "reasons": [
+            {
+                "code": "hypertension",
+                "severity": "refer",
+                "message": "BP above threshold",
+                "source": "clinical-evidence.md 1.2",
+            }
+        ],
+        "rules_version": "test-1",
+    }
+
+    def screen(patient: Any, *, modality: str, site: str | None = None) -> _Result:
+        seen.append({"patient": patient, "modality": modality, "site": site})
+        return _Result(payload=screening)
+
+    def plan(patient: Any, *, condition: str, site: str, modality: str | None = None) -> _Result:
+        seen.append({"patient": patient, "condition": condition, "site": site})
+        return _Result(
+            payload={
+                "screening": screening,
+                "protocol": {
+                    "modality": "ice_bag",
+                    "agent_temp_c": 0.0,
+                    "sessions_per_week": 3,
+                    "sessions_total": 9,
+                    "evidence": [],
+                },
+                "dose": None,
+                "instructions": {"preparation": [], "aftercare": [], "warning_signs": []},
+                "warnings": [],
+            }
+        )
+
+    monkeypatch.setattr(cryotx.clinical, "screen", screen, raising=False)
+    monkeypatch.setattr(cryotx.clinical, "plan", plan, raising=False)
+    monkeypatch.setattr(cryotx.clinical, "parse_patient", lambda data: data, raising=False)
+    return seen
+
+
+def test_screening_builds_the_patient_and_stores_the_decision(
+    db: Database, staff: dict[str, Actor], patient: PatientPublic, fake_core: list[dict[str, Any]]
+) -> None:
+    records.add_vitals(
+        db,
+        staff["operator"],
+        patient.id,
+        VitalCreate(systolic_mmhg=186, diastolic_mmhg=104, heart_rate_bpm=80),
+    )
+    stored = clinical.screen_patient(
+        db,
+        staff["clinician"],
+        patient.id,
+        ScreeningRequest(
+            modality="wbc_chamber", session_checks={"skin_dry": True}, assessed_on=date(2026, 2, 28)
+        ),
+    )
+    sent = fake_core[0]["patient"]
+    assert sent["age_y"] == 57  # born 1968-03-01, birthday not yet reached on 2026-02-28
+    assert sent["vitals"] == {
+        "systolic_mmhg": 186.0,
+        "diastolic_mmhg": 104.0,
+        "heart_rate_bpm": 80.0,
+    }
+    assert sent["conditions"] == ["knee_osteoarthritis", "hypertension"]
+    assert (stored.decision, stored.rules_version) == ("refer", "test-1")
+    assert stored.reasons[0]["code"] == "hypertension"
+    assert stored.input == sent
+    again = clinical.get_screening(db, staff["clinician"], patient.id, stored.id)
+    assert again == stored
+    audit = records.list_audit(db, staff["clinician"], limit=50, offset=0, entity="screenings")
+    assert audit.total == 1 and audit.items[0].after is not None
+    assert audit.items[0].after["decision"] == "refer"
+
+
+def test_plan_is_stored_as_returned(
+    db: Database, staff: dict[str, Actor], patient: PatientPublic, fake_core: list[dict[str, Any]]
+) -> None:
+    stored = clinical.plan_patient(
+        db,
+        staff["clinician"],
+        patient.id,
+        PlanRequest(condition="knee_osteoarthritis", site="knee"),
+    )
+    assert stored.modality == "ice_bag" and stored.decision == "refer"
+    assert stored.plan["protocol"]["sessions_total"] == 9
+    listed = clinical.list_plans(db, staff["operator"], patient.id, limit=5, offset=0)
+    assert [p.id for p in listed.items] == [stored.id]
+    with pytest.raises(PermissionDenied):
+        clinical.plan_patient(
+            db,
+            staff["operator"],
+            patient.id,
+            PlanRequest(condition="knee_osteoarthritis", site="knee"),
+        )
+
+
+def test_age_in_completed_years() -> None:
+    assert clinical.age_years(date(2000, 2, 29), date(2026, 2, 28)) == 25
+    assert clinical.age_years(date(2000, 2, 29), date(2026, 3, 1)) == 26
+
+
+def test_real_core_decision_is_stored_when_available(
+    db: Database, staff: dict[str, Actor], patient: PatientPublic
+) -> None:
+    if not hasattr(cryotx.clinical, "screen"):
+        pytest.skip("cryotx.clinical.screen has not landed in this build yet")
+    stored = clinical.screen_patient(
+        db, staff["clinician"], patient.id, ScreeningRequest(modality="ice_bag", site="knee")
+    )
+    assert stored.decision in {"eligible", "eligible_with_precautions", "refer", "excluded"}
+    assert stored.rules_version != "unknown"
