@@ -180,6 +180,7 @@ class Modality(_Strict):
     clothing: list[str] = Field(default_factory=list)
     pre_chamber: PreChamber | None = None
     wall_temp_c: float | None = Field(default=None, ge=LN2_BOILING_C, le=_MAX_AGENT_C)
+    allow_long_exposure: bool = False  # whole body: simulate WBC/PBC beyond the 3-min limit
 
     @model_validator(mode="after")
     def _physical_limits(self) -> Modality:
