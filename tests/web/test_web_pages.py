@@ -345,3 +345,35 @@ def test_security_headers_on_pages(client: TestClient) -> None:
     assert page.headers["x-content-type-options"] == "nosniff"
     css = client.get("/static/cryotx.css")
     assert css.status_code == 200 and "--accent" in css.text
+
+
+def test_planning_form_and_plan_page(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    patient_id = make_patient(db)
+    csrf = log_in(client, "clinician1")
+    planned = client.post(
+        f"/patients/{patient_id}/plans/new",
+        data={
+            "csrf_token": csrf,
+            "condition": "knee_osteoarthritis",
+            "site": "knee",
+            "check_skin_dry": "yes",
+        },
+        follow_redirects=False,
+    )
+    assert planned.status_code == 303, planned.text
+    plan_page = main_text(client.get(planned.headers["location"]).text)
+    assert "Decision support for trained staff" in plan_page
+    assert "Protocol" in plan_page and "Dose" in plan_page
+    assert "Knee osteoarthritis" in plan_page
+    bad = client.post(
+        f"/patients/{patient_id}/plans/new",
+        data={"csrf_token": csrf, "condition": "knee_osteoarthritis", "site": "moon"},
+    )
+    assert bad.status_code == 400
+    assert 'id="e-site"' in bad.text
+    # Operators read plans (to deliver them) but get no planning form.
+    client.cookies.clear()
+    log_in(client, "operator1")
+    assert client.get(planned.headers["location"]).status_code == 200
+    assert client.get(f"/patients/{patient_id}/plans/new").status_code == 403

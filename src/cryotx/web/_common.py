@@ -77,6 +77,13 @@ def _num(value: float | int | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _sig(value: float | int | None, digits: int = 3) -> str:
+    """A computed number to ``digits`` significant digits, never in exponent form."""
+    if value is None:
+        return ""
+    return f"{float(f'{value:.{digits}g}'):g}" if abs(value) < 1e6 else f"{value:.0f}"
+
+
 def _sources(value: str | None) -> list[str]:
     """The separate references of a ``source`` field (``"url ; url"``)."""
     return [part.strip() for part in (value or "").split(";") if part.strip()]
@@ -85,6 +92,7 @@ def _sources(value: str | None) -> list[str]:
 TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["label"] = _label
 TEMPLATES.env.filters["num"] = _num
+TEMPLATES.env.filters["sig"] = _sig
 TEMPLATES.env.filters["sources"] = _sources
 
 
