@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import cryotx.physics
-from cryotx.clinical import dosing, plan
+from cryotx.clinical import dosing, plan, plan_many
 from cryotx.errors import InputError
 
 
@@ -151,3 +151,30 @@ def test_plan_refusals(
     with pytest.raises(InputError) as error:
         plan(healthy, condition=condition, site=site, modality=modality)
     assert error.value.field == field
+
+
+def test_batch_plans_match_single_plans(healthy: dict[str, Any]) -> None:
+    """plan_many is plan applied to each patient (the engine batch is only an optimisation)."""
+    patients = []
+    for fat_mm, extra in ((4.0, []), (14.0, ["raynaud"]), (30.0, ["hypertension"])):
+        patient = _thigh(healthy, fat_mm)
+        patient["conditions"] += extra
+        patients.append(patient)
+    batch = plan_many(patients, condition="tendinopathy", site="thigh_anterior")
+    for patient, planned in zip(patients, batch, strict=True):
+        single = plan(patient, condition="tendinopathy", site="thigh_anterior")
+        assert planned.screening == single.screening
+        if single.dose is None:
+            assert planned.dose is None
+            continue
+        assert planned.dose is not None
+        assert planned.dose.window_s == single.dose.window_s
+        assert planned.dose.exposure_s == pytest.approx(single.dose.exposure_s)
+
+
+def test_batch_refusal_names_the_patient(healthy: dict[str, Any]) -> None:
+    bad = copy.deepcopy(healthy)
+    bad["age_y"] = -1
+    with pytest.raises(InputError) as error:
+        plan_many([healthy, bad], condition="fibromyalgia", site="whole_body")
+    assert error.value.field == "1.age_y"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cryotx.clinical import protocols, vocabulary
 from cryotx.clinical.patient import Patient, parse_patient
-from cryotx.clinical.planning import Dose, Plan, plan
+from cryotx.clinical.planning import Dose, Plan, plan, plan_many
 from cryotx.clinical.screening import Reason, Screening, screen
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Screening",
     "parse_patient",
     "plan",
+    "plan_many",
     "protocols",
     "screen",
     "vocabulary",

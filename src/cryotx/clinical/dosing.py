@@ -32,6 +32,7 @@ References
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -53,6 +54,7 @@ __all__ = [
     "exposure_cap_s",
     "simulate",
     "size_dose",
+    "size_doses",
 ]
 
 ANALGESIA_SKIN_C = 13.6  # [Bugaj1975] skin analgesia threshold
@@ -202,36 +204,92 @@ def size_dose(patient: Patient, protocol: Protocol, *, site: str) -> tuple[Dose,
     (Dose, warnings)
         The dose, and warnings for the plan (target not reachable safely, engine limits).
     """
+    return size_doses([(patient, protocol, site)])[0]
+
+
+def size_doses(
+    requests: Sequence[tuple[Patient, Protocol, str]],
+) -> list[tuple[Dose, list[str]]]:
+    """Size many doses; the local ones are simulated as one batch of the engine.
+
+    Parameters
+    ----------
+    requests : sequence of (Patient, Protocol, site)
+        One entry per patient; the first axis of the engine's batch is this sequence.
+
+    Returns
+    -------
+    list of (Dose, warnings)
+        In the order of ``requests``.
+    """
+    out: list[tuple[Dose, list[str]] | None] = [None] * len(requests)
+    local: list[int] = []
+    scenarios: list[dict[str, Any]] = []
+    for index, (patient, protocol, site) in enumerate(requests):
+        cap_s, cap_reason = exposure_cap_s(protocol, patient)
+        if modality_group(protocol.modality) == "systemic":
+            out[index] = _whole_body(patient, protocol, cap_s=cap_s, cap_reason=cap_reason)
+            continue
+        local.append(index)
+        scenarios.append(
+            _scenario(
+                _subject(patient, sex=patient.sex, site=site), protocol, site=site, exposure_s=cap_s
+            )
+        )
+    results: list[Any] = []
+    if scenarios:
+        try:
+            results = simulate(scenarios)
+        except InputError:
+            results = []  # one scenario the engine refuses: simulate one by one below
+        except EngineUnavailable as error:
+            for index in local:
+                out[index] = _unpersonalised(*requests[index], detail=str(error))
+            return [item for item in out if item is not None]
+    for position, index in enumerate(local):
+        patient, protocol, site = requests[index]
+        try:
+            result = results[position] if results else simulate([scenarios[position]])[0]
+            reference_c = _reference_cooling_c(patient.sex, site, protocol.model_dump_json())
+        except InputError as error:
+            out[index] = _unpersonalised(
+                patient, protocol, site, detail=f"{error.field}: {error.message}"
+            )
+            continue
+        out[index] = _local_dose(
+            patient, protocol, site=site, result=result, reference_c=reference_c
+        )
+    return [item for item in out if item is not None]
+
+
+def _unpersonalised(
+    patient: Patient, protocol: Protocol, site: str, *, detail: str
+) -> tuple[Dose, list[str]]:
     cap_s, cap_reason = exposure_cap_s(protocol, patient)
-    if modality_group(protocol.modality) == "systemic":
-        return _whole_body(patient, protocol, cap_s=cap_s, cap_reason=cap_reason)
-    warnings: list[str] = []
-    scenario = _scenario(
-        _subject(patient, sex=patient.sex, site=site), protocol, site=site, exposure_s=cap_s
+    exposure = min(protocol.exposure_s, cap_s)
+    warning = (
+        f"The thermal engine cannot model this treatment at the {site} ({detail}); "
+        f"the dose is the trials' {exposure / 60:.0f} min, not personalised."
     )
-    try:
-        (result,) = simulate([scenario])
-        reference_c = _reference_cooling_c(patient.sex, site, protocol.model_dump_json())
-    except (InputError, EngineUnavailable) as error:
-        exposure = min(protocol.exposure_s, cap_s)
-        detail = f"{error.field}: {error.message}" if isinstance(error, InputError) else str(error)
-        warnings.append(
-            f"The thermal engine cannot model this treatment ({detail}); "
-            f"the dose is the trials' {exposure / 60:.0f} min, not personalised."
-        )
-        return (
-            Dose(
-                exposure_s=exposure,
-                window_s=None,
-                cap_s=cap_s,
-                predicted=None,
-                time_s=None,
-                curves=None,
-                rationale=[cap_reason, "not personalised: see warnings"],
-                personalised=False,
-            ),
-            warnings,
-        )
+    dose = Dose(
+        exposure_s=exposure,
+        window_s=None,
+        cap_s=cap_s,
+        predicted=None,
+        time_s=None,
+        curves=None,
+        rationale=[cap_reason, "not personalised: see warnings"],
+        personalised=False,
+    )
+    return dose, [warning]
+
+
+def _local_dose(
+    patient: Patient, protocol: Protocol, *, site: str, result: Any, reference_c: float
+) -> tuple[Dose, list[str]]:
+    """Read the window and the depth-matched exposure off one engine result."""
+    cap_s, cap_reason = exposure_cap_s(protocol, patient)
+    warnings: list[str] = []
     time_s = np.asarray(result.time_s, dtype=float)
     skin_c = np.asarray(result.probes[0].temp_c, dtype=float)
     depth_c = np.asarray(result.probes[1].temp_c, dtype=float)
@@ -304,7 +362,7 @@ def size_dose(patient: Patient, protocol: Protocol, *, site: str) -> tuple[Dose,
         curves=[
             Curve(measure="skin", temp_c=skin_c.tolist()),
             Curve(
-                measure=str(scenario["probes"][1]["measure"]),
+                measure=str(_depth_probe(site)["measure"]),
                 depth_mm=None if site == "knee" else _DEPTH_MM,
                 temp_c=depth_c.tolist(),
             ),

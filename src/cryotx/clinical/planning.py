@@ -10,18 +10,20 @@ patient, ``dose`` is ``None`` and the reasons say why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from cryotx.clinical.dosing import Dose, size_dose
+from cryotx.clinical.dosing import Dose, size_doses
 from cryotx.clinical.instructions import Instructions, instructions_for
 from cryotx.clinical.patient import Patient, parse_patient
 from cryotx.clinical.protocols import Protocol, candidates, library
 from cryotx.clinical.screening import Screening, check_site, screen
 from cryotx.clinical.vocabulary import modality_group
+from cryotx.errors import InputError
 
-__all__ = ["Dose", "Plan", "PlannedProtocol", "plan"]
+__all__ = ["Dose", "Plan", "PlannedProtocol", "plan", "plan_many"]
 
 _PERMISSIVE = ("eligible", "eligible_with_precautions")
 
@@ -129,31 +131,65 @@ def plan(
     InputError
         Bad patient record, unknown codes, or no protocol for the condition and site.
     """
-    record = parse_patient(patient)
+    return plan_many([patient], condition=condition, site=site, modality=modality, on=on)[0]
+
+
+def plan_many(
+    patients: Sequence[Patient | dict[str, Any]],
+    *,
+    condition: str,
+    site: str,
+    modality: str | None = None,
+    on: dt.date | None = None,
+) -> list[Plan]:
+    """Plan the same condition and site for many patients; the engine runs once, batched.
+
+    Parameters are those of :func:`plan`, with ``patients`` a sequence (the first axis of
+    the engine's batch). A bad record raises :class:`~cryotx.errors.InputError` whose field
+    starts with the patient's index, e.g. ``3.vitals.diastolic_mmhg``; nothing is planned.
+    """
+    records: list[Patient] = []
+    for index, patient in enumerate(patients):
+        try:
+            records.append(parse_patient(patient))
+        except InputError as error:
+            if len(patients) == 1:
+                raise
+            raise InputError(f"{index}.{error.field}", error.message) from None
     options = candidates(condition, site=site, modality=modality)
     if modality is not None:
         check_site(site, group=modality_group(modality))
-    protocol, screening = _choose(record, options, site=site, on=on)
-    warnings: list[str] = []
-    if protocol.grade in ("negative", "insufficient"):
-        warnings.append(f"Evidence for this protocol is {protocol.grade}: {protocol.assessment}")
-    dose: Dose | None = None
-    if screening.decision == "excluded":
-        warnings.append(
-            f"Excluded from {protocol.modality}: no dose is planned (see screening reasons)."
-        )
-    else:
-        if screening.decision == "refer":
+    chosen = [_choose(record, options, site=site, on=on) for record in records]
+    to_size = [i for i, (_, screening) in enumerate(chosen) if screening.decision != "excluded"]
+    sized = size_doses([(records[i], chosen[i][0], site) for i in to_size])
+    doses: dict[int, tuple[Dose, list[str]]] = dict(zip(to_size, sized, strict=True))
+    plans = []
+    for index, (protocol, screening) in enumerate(chosen):
+        warnings: list[str] = []
+        if protocol.grade in ("negative", "insufficient"):
             warnings.append(
-                "A physician's clearance is needed before the first session (see reasons)."
+                f"Evidence for this protocol is {protocol.grade}: {protocol.assessment}"
             )
-        dose, dose_warnings = size_dose(record, protocol, site=site)
-        warnings.extend(dose_warnings)
-    return Plan(
-        screening=screening,
-        protocol=_planned(protocol),
-        dose=dose,
-        instructions=instructions_for(protocol.modality),
-        warnings=warnings,
-        alternatives=[option.id for option in options if option.id != protocol.id],
-    )
+        dose: Dose | None = None
+        if screening.decision == "excluded":
+            warnings.append(
+                f"Excluded from {protocol.modality}: no dose is planned (see screening reasons)."
+            )
+        else:
+            if screening.decision == "refer":
+                warnings.append(
+                    "A physician's clearance is needed before the first session (see reasons)."
+                )
+            dose, dose_warnings = doses[index]
+            warnings.extend(dose_warnings)
+        plans.append(
+            Plan(
+                screening=screening,
+                protocol=_planned(protocol),
+                dose=dose,
+                instructions=instructions_for(protocol.modality),
+                warnings=warnings,
+                alternatives=[option.id for option in options if option.id != protocol.id],
+            )
+        )
+    return plans
