@@ -427,3 +427,25 @@ def test_malformed_record_refused_naming_the_field() -> None:
     with pytest.raises(InputError) as caught:
         export_bundle({"patient_id": "p1", "sex": "robot"})  # type: ignore[arg-type]
     assert caught.value.field == "record.sex"
+
+
+def test_condition_codes_follow_the_vocabulary(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cryotx.clinical import vocabulary
+    from cryotx.interop import fhir
+
+    real = vocabulary.lookup("raynaud")
+    # Today no condition in the vocabulary has a verified code: only the local one is sent.
+    bundle = export_bundle(full_record(conditions=["raynaud"]))
+    (raynaud,) = [r for r in resources(bundle, "Condition") if r["id"].startswith("cond-")]
+    assert codes(raynaud["code"]) == {(f"{LOCAL_SYSTEM}/condition", "raynaud")}
+    assert raynaud["code"]["text"] == real.label
+    # Once the vocabulary carries a verified code (placeholders here), it is sent beside the local one.
+    verified = real.model_copy(update={"snomed_ct": "test-sct", "icd10": "test-icd"})
+    monkeypatch.setattr(fhir, "lookup", lambda code: verified)
+    bundle = export_bundle(full_record(conditions=["raynaud"]))
+    (raynaud,) = [r for r in resources(bundle, "Condition") if r["id"].startswith("cond-")]
+    assert codes(raynaud["code"]) == {
+        ("http://snomed.info/sct", "test-sct"),
+        ("http://hl7.org/fhir/sid/icd-10", "test-icd"),
+        (f"{LOCAL_SYSTEM}/condition", "raynaud"),
+    }

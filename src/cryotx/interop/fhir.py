@@ -23,11 +23,10 @@ is used, and the local code is always sent beside any standard one so that nothi
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -43,6 +42,8 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.resource import Resource
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cryotx.clinical.vocabulary import Code as VocabularyCode
+from cryotx.clinical.vocabulary import lookup
 from cryotx.errors import InputError
 from cryotx.interop.records import (
     AdverseEventRecord,
@@ -182,8 +183,7 @@ def _local(system: str, code: str, display: str | None = None) -> dict[str, Any]
 def _label(code: str) -> str:
     """Human label of a CryoTx code: the vocabulary's label where it has one."""
     entry = _vocabulary_entry(code)
-    label = _field(entry, "label", "display", "name") if entry is not None else None
-    return label if isinstance(label, str) else code.replace("_", " ")
+    return entry.label if entry is not None else code.replace("_", " ")
 
 
 def _quantity(value: float, unit: str | None) -> dict[str, Any]:
@@ -205,51 +205,28 @@ def _unit_of(setting: str) -> str | None:
 
 
 def _condition_codings(code: str) -> list[dict[str, Any]]:
-    """Codings of a condition: verified SNOMED CT / ICD-10 from the vocabulary, then local.
+    """Codings of a condition: SNOMED CT / ICD-10 where the vocabulary has one, then local.
 
-    The clinical vocabulary (``cryotx.clinical.vocabulary.lookup``) is used when it is
-    installed; an entry contributes a standard coding only where it carries one.
+    The clinical vocabulary carries a standard code only where clinical-evidence.md
+    section 4 gives a verified one (``coding_note`` says why otherwise).
     """
     codings: list[dict[str, Any]] = []
-    display: str | None = None
     entry = _vocabulary_entry(code)
     if entry is not None:
-        display = _field(entry, "label", "display", "name", "title")
-        for system, keys in (
-            (SNOMED, ("snomed", "snomed_ct", "sct")),
-            (ICD10, ("icd10", "icd_10")),
-        ):
-            standard = _field(entry, *keys)
-            if isinstance(standard, dict):
-                if standard.get("verified", True) is False:
-                    continue
-                standard = standard.get("code")
-            if isinstance(standard, str) and standard:
-                codings.append(_coding(system, standard))
-    codings.append(_local("condition", code, display))
+        if entry.snomed_ct:
+            codings.append(_coding(SNOMED, entry.snomed_ct))
+        if entry.icd10:
+            codings.append(_coding(ICD10, entry.icd10))
+    codings.append(_local("condition", code))
     return codings
 
 
-def _vocabulary_entry(code: str) -> Any:
-    try:
-        vocabulary = importlib.import_module("cryotx.clinical.vocabulary")
-    except ImportError:
-        return None
-    lookup: Callable[[str], Any] | None = getattr(vocabulary, "lookup", None)
-    if lookup is None:
-        return None
+def _vocabulary_entry(code: str) -> VocabularyCode | None:
+    """The vocabulary entry of ``code``; ``None`` for codes outside the vocabulary."""
     try:
         return lookup(code)
-    except (KeyError, LookupError, ValueError):
+    except InputError:
         return None
-
-
-def _field(entry: Any, *names: str) -> Any:
-    for name in names:
-        value = entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
-        if value is not None:
-            return value
-    return None
 
 
 class _Builder:
