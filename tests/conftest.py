@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -78,3 +79,62 @@ def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from cryotx.services import auth
 
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+class _CoreResult:
+    """Stands in for the clinical core's result models: DESIGN.md's JSON via model_dump()."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.payload = payload
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        return self.payload
+
+
+@pytest.fixture
+def fake_core(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Replace ``cryotx.clinical.screen``/``plan`` by recorders returning DESIGN.md's shapes."""
+    import cryotx.clinical
+
+    seen: list[dict[str, Any]] = []
+    screening = {
+        "decision": "refer",
+        "reasons": [
+            {
+                "code": "hypertension",
+                "severity": "refer",
+                "message": "BP above threshold",
+                "source": "clinical-evidence.md 1.2",
+            }
+        ],
+        "rules_version": "test-1",
+    }
+
+    def screen(patient: Any, *, modality: str, site: str | None = None) -> _CoreResult:
+        seen.append({"patient": patient, "modality": modality, "site": site})
+        return _CoreResult(screening)
+
+    def plan(
+        patient: Any, *, condition: str, site: str, modality: str | None = None
+    ) -> _CoreResult:
+        seen.append({"patient": patient, "condition": condition, "site": site})
+        return _CoreResult(
+            {
+                "screening": screening,
+                "protocol": {
+                    "modality": "ice_bag",
+                    "agent_temp_c": 0.0,
+                    "sessions_per_week": 3,
+                    "sessions_total": 9,
+                    "evidence": [],
+                },
+                "dose": None,
+                "instructions": {"preparation": [], "aftercare": [], "warning_signs": []},
+                "warnings": [],
+            }
+        )
+
+    monkeypatch.setattr(cryotx.clinical, "screen", screen, raising=False)
+    monkeypatch.setattr(cryotx.clinical, "plan", plan, raising=False)
+    monkeypatch.setattr(cryotx.clinical, "parse_patient", lambda data: data, raising=False)
+    return seen

@@ -6,67 +6,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 import cryotx.clinical
 from cryotx.services import clinical, records
 from cryotx.services._common import Actor, PermissionDenied
 from cryotx.services.schemas import PatientPublic, PlanRequest, ScreeningRequest, VitalCreate
 from cryotx.store.db import Database
-
-
-class _Result(BaseModel):
-    """Stands in for the core's result models: DESIGN.md's JSON through model_dump()."""
-
-    payload: dict[str, Any]
-
-    def model_dump(self, **_: Any) -> dict[str, Any]:  # type: ignore[override]
-        return self.payload
-
-
-@pytest.fixture
-def fake_core(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Replace screen/plan by recorders returning the documented shapes."""
-    seen: list[dict[str, Any]] = []
-    screening = {
-        "decision": "refer",
-        "reasons": [
-            {
-                "code": "hypertension",
-                "severity": "refer",
-                "message": "BP above threshold",
-                "source": "clinical-evidence.md 1.2",
-            }
-        ],
-        "rules_version": "test-1",
-    }
-
-    def screen(patient: Any, *, modality: str, site: str | None = None) -> _Result:
-        seen.append({"patient": patient, "modality": modality, "site": site})
-        return _Result(payload=screening)
-
-    def plan(patient: Any, *, condition: str, site: str, modality: str | None = None) -> _Result:
-        seen.append({"patient": patient, "condition": condition, "site": site})
-        return _Result(
-            payload={
-                "screening": screening,
-                "protocol": {
-                    "modality": "ice_bag",
-                    "agent_temp_c": 0.0,
-                    "sessions_per_week": 3,
-                    "sessions_total": 9,
-                    "evidence": [],
-                },
-                "dose": None,
-                "instructions": {"preparation": [], "aftercare": [], "warning_signs": []},
-                "warnings": [],
-            }
-        )
-
-    monkeypatch.setattr(cryotx.clinical, "screen", screen, raising=False)
-    monkeypatch.setattr(cryotx.clinical, "plan", plan, raising=False)
-    monkeypatch.setattr(cryotx.clinical, "parse_patient", lambda data: data, raising=False)
-    return seen
 
 
 def test_screening_builds_the_patient_and_stores_the_decision(
