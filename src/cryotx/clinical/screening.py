@@ -8,12 +8,13 @@ in (``patient.assessed_on`` or ``on=``); the core never reads it.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cryotx.clinical.patient import Patient, parse_patient
-from cryotx.clinical.rules import DECISIONS, applies_to, holds, rules
+from cryotx.clinical.rules import DECISIONS, Rule, applies_to, holds, rules
 from cryotx.clinical.vocabulary import lookup, modality_group
 from cryotx.errors import InputError
 
@@ -52,6 +53,11 @@ class Screening(BaseModel):
     rules_version: str
     assessed_on: dt.date | None
     caveat: str
+
+
+@cache
+def _rules_for(modality: str, group: str) -> tuple[Rule, ...]:
+    return tuple(rule for rule in rules().rules if applies_to(rule, modality=modality, group=group))
 
 
 def check_site(site: str | None, *, group: str, field: str = "site") -> None:
@@ -119,9 +125,8 @@ def screen(
             decision=rule.decision,
             note=rule.note,
         )
-        for rule in ruleset.rules
-        if applies_to(rule, modality=modality, group=group)
-        and holds(rule.criterion, record, site=site, on=when)
+        for rule in _rules_for(modality, group)
+        if holds(rule.criterion, record, site=site, on=when)
     ]
     rank = {decision: index for index, decision in enumerate(DECISIONS)}
     fired.sort(key=lambda reason: -rank[reason.decision])
