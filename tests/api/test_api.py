@@ -1,0 +1,164 @@
+"""API behaviour: problem details, paging, security headers, cookies and CSRF, audit, FHIR."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+H = dict[str, dict[str, str]]
+PATIENT = {"given_name": "Ann", "family_name": "Lee", "sex": "female", "birth_date": "1968-03-01"}
+
+
+def test_errors_are_problem_details_naming_the_field(client: TestClient, headers: H) -> None:
+    response = client.post(
+        "/api/patients", headers=headers["clinician"], json={**PATIENT, "height_m": 17.3}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 422 and body["field"] == "height_m"
+    pid = client.post("/api/patients", headers=headers["clinician"], json=PATIENT).json()["id"]
+    score = client.post(
+        f"/api/patients/{pid}/instruments",
+        headers=headers["clinician"],
+        json={"instrument": "roland_morris", "score": 25},
+    )
+    assert (score.status_code, score.json()["field"]) == (422, "score")
+    missing = client.get("/api/patients/999", headers=headers["clinician"])
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    anonymous = client.get("/api/patients")
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+
+
+def test_nothing_is_stored_when_input_is_refused(client: TestClient, headers: H) -> None:
+    client.post(
+        "/api/patients",
+        headers=headers["clinician"],
+        json={**PATIENT, "conditions": ["ok_code", "Bad Code"]},
+    )
+    assert client.get("/api/patients", headers=headers["clinician"]).json()["total"] == 0
+    audit = client.get("/api/audit", headers=headers["clinician"]).json()
+    assert [e["entity"] for e in audit["items"]] == ["users"] * 3
+
+
+def test_lists_are_paged(client: TestClient, headers: H) -> None:
+    for index in range(7):
+        client.post(
+            "/api/patients",
+            headers=headers["clinician"],
+            json={**PATIENT, "family_name": f"F{index}"},
+        )
+    page = client.get(
+        "/api/patients", headers=headers["clinician"], params={"limit": 3, "offset": 3}
+    ).json()
+    assert (page["total"], page["limit"], page["offset"]) == (7, 3, 3)
+    assert [p["family_name"] for p in page["items"]] == ["F3", "F4", "F5"]
+    too_big = client.get("/api/patients", headers=headers["clinician"], params={"limit": 10_000})
+    assert too_big.status_code == 422 and too_big.json()["field"] == "limit"
+
+
+def test_security_headers_on_every_response(client: TestClient, headers: H) -> None:
+    for response in (
+        client.get("/api/health"),
+        client.get("/api/patients"),
+        client.get("/api/auth/me", headers=headers["operator"]),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["cache-control"] == "no-store"
+
+
+def test_cookie_login_needs_csrf_for_writes(client: TestClient) -> None:
+    response = client.post(
+        "/api/auth/login",
+        json={"username": "clinician1", "password": "correct horse battery staple"},
+    )
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    csrf = response.json()["csrf_token"]
+    assert client.get("/api/patients").status_code == 200  # the cookie alone reads
+    refused = client.post("/api/patients", json=PATIENT)
+    assert refused.status_code == 403
+    accepted = client.post("/api/patients", json=PATIENT, headers={"X-CSRF-Token": csrf})
+    assert accepted.status_code == 201
+    assert client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    assert client.get("/api/patients").status_code == 401
+
+
+def test_login_is_rate_limited(client: TestClient, app: FastAPI) -> None:
+    limit = app.state.settings.login_max_failures
+    for _ in range(limit):
+        wrong = client.post("/api/auth/login", json={"username": "admin1", "password": "nope"})
+        assert wrong.status_code == 401
+    blocked = client.post(
+        "/api/auth/login", json={"username": "admin1", "password": "correct horse battery staple"}
+    )
+    assert blocked.status_code == 429 and "retry-after" in blocked.headers
+
+
+def test_audit_log_has_no_route_that_changes_it(
+    client: TestClient, headers: H, app: FastAPI
+) -> None:
+    paths = app.openapi()["paths"]
+    assert set(paths["/api/audit"]) == {"get"}
+    assert not any(path.startswith("/api/audit/") for path in paths)
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        response = client.request(method, "/api/audit", headers=headers["clinician"])
+        assert response.status_code == 405
+
+
+def test_every_api_change_to_a_record_shows_in_its_audit_trail(
+    client: TestClient, headers: H, seed: dict[str, int]
+) -> None:
+    pid = seed["patient_id"]
+    client.patch(f"/api/patients/{pid}", headers=headers["clinician"], json={"mass_kg": 70})
+    trail = client.get(
+        "/api/audit", headers=headers["clinician"], params={"patient_id": pid, "limit": 200}
+    ).json()["items"]
+    assert [(e["action"], e["entity"]) for e in trail] == [
+        ("create", "patients"),
+        ("create", "vital_signs"),
+        ("create", "screenings"),
+        ("create", "plans"),
+        ("create", "treatment_sessions"),
+        ("create", "instrument_responses"),
+        ("create", "adverse_events"),
+        ("update", "patients"),
+    ]
+    assert {e["username"] for e in trail} == {"clinician1", "operator1"}
+    assert trail[-1]["before"]["mass_kg"] is None and trail[-1]["after"]["mass_kg"] == 70
+
+
+def test_fhir_everything_and_patient_import(
+    client: TestClient, headers: H, seed: dict[str, int], login: Callable[[str], dict[str, str]]
+) -> None:
+    pid = seed["patient_id"]
+    bundle = client.get(f"/fhir/Patient/{pid}/$everything", headers=headers["clinician"])
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"] == "application/fhir+json"
+    kinds = {e["resource"]["resourceType"] for e in bundle.json()["entry"]}
+    assert {"Patient", "Observation", "Procedure", "AdverseEvent"} <= kinds
+    created = client.post(
+        "/fhir/Patient",
+        headers=headers["clinician"],
+        json={
+            "resourceType": "Patient",
+            "name": [{"family": "Okafor", "given": ["Ben"]}],
+            "gender": "male",
+            "birthDate": "1979-07-15",
+        },
+    )
+    assert created.status_code == 201
+    got = client.get(f"/api/patients/{created.json()['id']}", headers=headers["clinician"])
+    assert got.json()["family_name"] == "Okafor"
+    bad = client.post(
+        "/fhir/Patient",
+        headers=headers["clinician"],
+        json={"resourceType": "Patient", "gender": "female"},
+    )
+    assert bad.status_code == 422 and "field" in bad.json()
