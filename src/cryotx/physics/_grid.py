@@ -31,7 +31,7 @@ GROWTH = 1.12  # ratio of successive cell sizes in deep layers
 
 # vasoconstriction weight per tissue (fraction of perfusion that cold constriction can
 # remove): skin arterioles close almost fully, deeper beds partly (see docs/physics.md)
-VC_WEIGHT = {"skin": 0.8, "fat": 0.8, "muscle": 0.5, "joint": 0.5, "bone": 0.0, "synovial": 0.0}
+VC_WEIGHT = {"skin": 0.8, "fat": 0.8, "muscle": 0.8, "joint": 0.8, "bone": 0.0, "synovial": 0.0}
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ def build_grid(
     lean_depth_m: float | None = None,
     core_boundary: bool | None = None,
     skin_m: float = SKIN_THICKNESS_M,
+    n_nodes: int = N_NODES,
+    growth: float = GROWTH,
 ) -> Grid:
     """Grid of a site for a given fat thickness (keyword overrides serve the tests)."""
     spec = SITE_GEOMETRY[site]
@@ -88,18 +90,18 @@ def build_grid(
         thick = layer.thickness_m if layer.thickness_m is not None else lean - fixed
         if thick <= 0:
             raise ValueError(f"layer {layer.tissue} of {site} has no room")
-        growth = GROWTH if layer.thickness_m is None or layer.n_cells > 10 else 1.0
-        plan.append((layer.tissue, thick, layer.n_cells, growth))
-    for tissue, thick, n, growth in plan:
-        widths.append(_cells(thick, n, growth))
+        ratio = growth if layer.thickness_m is None or layer.n_cells > 10 else 1.0
+        plan.append((layer.tissue, thick, layer.n_cells, ratio))
+    for tissue, thick, n, ratio in plan:
+        widths.append(_cells(thick, n, ratio))
         names.extend([tissue] * n)
         key = tissue if tissue not in bounds else f"{tissue}_2"
         bounds[key] = (top, top + thick)
         top += thick
     w = np.concatenate(widths)
     n_valid = w.size
-    if n_valid > N_NODES:
-        raise ValueError(f"{n_valid} cells exceed N_NODES={N_NODES}")
+    if n_valid > n_nodes:
+        raise ValueError(f"{n_valid} cells exceed n_nodes={n_nodes}")
     faces = np.concatenate([[0.0], np.cumsum(w)])  # depth of faces from the surface
     centres = 0.5 * (faces[:-1] + faces[1:])
     total = faces[-1]
@@ -136,7 +138,7 @@ def build_grid(
         g_face = 1.0 / (half[:-1] / k[:-1] + half[1:] / k[1:])
         g_surf = k[0] / half[0]
         g_deep = k[-1] / half[-1] if core_boundary else 0.0
-    pad = N_NODES - n_valid
+    pad = n_nodes - n_valid
     rho_c_b = BLOOD.density_kg_per_m3 * BLOOD.specific_heat_j_per_kg_k
 
     def padded(values: np.ndarray, fill: float) -> np.ndarray:

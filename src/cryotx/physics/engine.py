@@ -335,6 +335,8 @@ def _metrics(
         probe = trace.probe
         label = probe.measure if probe.depth_mm is None else f"{probe.measure}_{probe.depth_mm:g}mm"
         name = f"{label}_min_c"
+        if probe.measure == "skin" and name in metrics:
+            continue  # skin_min_c already holds it, at every time step
         if name in metrics:
             name = f"{label}_{i}_min_c"
         metrics[name] = float(np.nanmin(trace.temp_c))

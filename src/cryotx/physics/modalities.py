@@ -86,11 +86,11 @@ DEFAULTS: dict[str, ModalityDefaults] = {
         "ice_bag",
         True,
         0.0,
-        250.0,
+        30.0,
         "none",
-        "melting ice 0 °C [Lide2004]; crushed ice in a thin plastic bag with melt-water "
-        "film: h ~250 W/m²/K (estimate, checked across all ice-bag studies); 1.0 kg "
-        "(clinical bags 0.5-1.8 kg, e.g. 1.8 kg in [Myrer2001])",
+        "melting ice 0 °C [Lide2004]; crushed ice in a plastic bag, contact h = 30 W/m²/K "
+        "for a 1.0 kg bag (fitted across all ice_bag studies, docs/physics.md; scales with "
+        "pack weight [Mikic1974]); 1.0 kg (clinical bags 0.5-1.8 kg, 1.8 kg in [Myrer2001])",
         mass_kg=1.0,
         water_frac=1.0,
         solid_heat_j_per_kg_k=ICE_SPECIFIC_HEAT_J_PER_KG_K,
@@ -101,11 +101,11 @@ DEFAULTS: dict[str, ModalityDefaults] = {
         "gel_pack",
         True,
         -12.0,
-        100.0,
+        20.0,
         "none",
         "start -12 °C (clinic freezer range -18 to -5 °C, estimate); 0.5 kg; water-based gel "
-        "c ~3.3 kJ/kg/K, sensible heat only (issue 2); stiff frozen gel conforms less than "
-        "ice: h ~100 W/m²/K (estimate)",
+        "c ~3.3 kJ/kg/K, sensible heat only (issue 2); contact h = 20 W/m²/K (fitted "
+        "across all gel_pack studies, docs/physics.md)",
         mass_kg=0.5,
         water_frac=0.0,
         solid_heat_j_per_kg_k=3300.0,
@@ -116,11 +116,11 @@ DEFAULTS: dict[str, ModalityDefaults] = {
         "frozen_peas",
         True,
         -18.0,
-        150.0,
+        30.0,
         "none",
         "household freezer -18 °C; 454 g packet [Chesterton2002]; peas 79 % water "
         "[USDA2018] freezing near -0.6 °C; frozen/thawed c 1.9/3.6 kJ/kg/K (typical "
-        "vegetables); conforming loose pack h ~150 W/m²/K (estimate)",
+        "vegetables); contact h = 30 W/m²/K (fitted across all frozen_peas studies)",
         mass_kg=0.454,
         water_frac=0.79,
         solid_heat_j_per_kg_k=1900.0,
@@ -140,39 +140,40 @@ DEFAULTS: dict[str, ModalityDefaults] = {
         "cryo_cuff",
         False,
         8.0,
-        60.0,
+        30.0,
         "none",
         "circulating water; default setting 8 °C (devices offer 6-12 °C [Bask2022]); "
-        "bladder + sleeve fabric h ~60 W/m²/K (fitted across all cryo_cuff studies, "
+        "bladder + sleeve fabric h = 30 W/m²/K (fitted across all cryo_cuff studies, "
         "docs/physics.md)",
     ),
     "cold_air": ModalityDefaults(
         "cold_air",
         False,
         -30.0,
-        25.0,
+        6.0,
         "none",
         "electric cold-air devices blow about -30 °C (issue 2; [Radecka2021] notes); forced "
-        "convection at the nozzle's air speed h ~25 W/m²/K (fitted across all cold_air "
-        "studies, docs/physics.md)",
+        "convection averaged over a sweeping nozzle h = 6 W/m²/K (fitted across all "
+        "cold_air studies, docs/physics.md)",
     ),
     "co2": ModalityDefaults(
         "co2",
         False,
         -78.0,
-        60.0,
+        40.0,
         "none",
-        "dry-ice jet at its sublimation point (-78.5 °C [Lide2004]) under pressure; h ~60 "
-        "W/m²/K (estimate: no time-resolved CO2 data in the validation set)",
+        "dry-ice jet at its sublimation point (-78.5 °C [Lide2004]) under pressure; h ~40 "
+        "W/m²/K (estimate, weak: no time-resolved CO2 data in the validation set)",
     ),
     "ln2_vapour": ModalityDefaults(
         "ln2_vapour",
         False,
         -160.0,
-        15.0,
+        5.0,
         "none",
-        "nitrogen vapour about -160 °C at the nozzle (issue 2; [Poznan2012]); h ~15 "
-        "W/m²/K at the usual 10-15 cm (fitted across all ln2_vapour studies)",
+        "nitrogen vapour about -160 °C at the nozzle (issue 2; [Poznan2012]); h = 5 "
+        "W/m²/K averaged over a sweeping nozzle (fitted across all ln2_vapour studies: "
+        "one simulable row)",
     ),
     "cold_water": ModalityDefaults(
         "cold_water",
@@ -186,11 +187,13 @@ DEFAULTS: dict[str, ModalityDefaults] = {
 }
 """Defaults of every local modality kind."""
 
-ICE_FORM_H_W_PER_M2_K = {
-    "wet": 500.0,  # ice and water in the bag: water fills the gaps (estimate)
-    "crushed": 250.0,  # same as the ice_bag default
-    "cubes": 100.0,  # cubes touch the skin at points, air gaps between (estimate)
+ICE_FORM_FACTOR = {
+    "wet": 1.5,  # ice and water in the bag: water fills the gaps (estimate)
+    "crushed": 1.0,  # the ice_bag default
+    "cubes": 0.5,  # cubes touch the skin at points, air gaps between (estimate)
 }
+"""Contact coefficient of an ice bag relative to crushed ice."""
+PACK_MASS_EXPONENT = 0.95  # contact conductance ~ (pressure)^0.95 [Mikic1974]
 STIRRED_WATER_H_W_PER_M2_K = 580.0  # [Nadel1974] swimming / stirred water
 
 
@@ -223,11 +226,14 @@ def boundary_for(modality: Modality, *, site: str) -> Boundary:
         raise InputError("modality.kind", f"{modality.kind} is not a local modality")
     contact_h = d.contact_h_w_per_m2_k
     if modality.kind == "ice_bag" and modality.ice_form is not None:
-        contact_h = ICE_FORM_H_W_PER_M2_K[modality.ice_form]
+        contact_h *= ICE_FORM_FACTOR[modality.ice_form]
     if modality.kind == "cold_water" and modality.stirred:
         contact_h = STIRRED_WATER_H_W_PER_M2_K
     if modality.heat_transfer_coefficient_w_per_m2_k is not None:
         contact_h = modality.heat_transfer_coefficient_w_per_m2_k
+    if d.lumped and modality.mass_kg is not None:
+        # a heavier pack presses harder and conforms better (more wetted contact area)
+        contact_h *= (modality.mass_kg / d.mass_kg) ** PACK_MASS_EXPONENT
     barrier = modality.barrier or d.barrier
     resistance = 1.0 / contact_h + BARRIER_RESISTANCE_M2_K_PER_W[barrier]
     h = 1.0 / resistance
