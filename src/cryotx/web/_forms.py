@@ -16,9 +16,12 @@ from cryotx.errors import InputError
 
 __all__ = [
     "SESSION_CHECKS",
+    "adverse_event_payload",
+    "outcome_payload",
     "patient_payload",
     "plan_payload",
     "screening_payload",
+    "session_payload",
     "text",
     "values",
     "vitals_payload",
@@ -155,3 +158,58 @@ def vocabulary_options(kind: str) -> list[tuple[str, str]]:
     except ImportError:
         return []
     return [(entry.code, entry.label) for entry in vocabulary().codes if entry.kind == kind]
+
+
+def _optional(payload: dict[str, Any], form: Mapping[str, Any], name: str) -> None:
+    if value := text(form, name):
+        payload[name] = value
+
+
+def session_payload(form: FormData) -> dict[str, Any]:
+    """``SessionCreate`` fields from the start-session form.
+
+    The settings keep the names the rest of CryoTx uses (``agent_temp_c``, ``exposure_s``).
+    """
+    payload: dict[str, Any] = {
+        "device": text(form, "device"),
+        "modality": text(form, "modality"),
+        "site": text(form, "site"),
+        "notes": text(form, "notes"),
+    }
+    _optional(payload, form, "plan_id")
+    _optional(payload, form, "started_at")
+    settings: dict[str, float] = {}
+    for name in ("agent_temp_c", "exposure_s"):
+        number = _number(form, name)
+        if number is None:
+            continue
+        try:
+            settings[name] = float(number)
+        except ValueError:
+            raise InputError(name, f"must be a number, got {number!r}") from None
+    payload["settings"] = settings
+    return payload
+
+
+def outcome_payload(form: FormData) -> dict[str, Any]:
+    """``InstrumentCreate`` fields from the outcome form."""
+    payload: dict[str, Any] = {"instrument": text(form, "instrument")}
+    score = _number(form, "score")
+    if score is not None:
+        payload["score"] = score
+    for name in ("subscale", "measured_at", "session_id"):
+        _optional(payload, form, name)
+    return payload
+
+
+def adverse_event_payload(form: FormData) -> dict[str, Any]:
+    """``AdverseEventCreate`` fields from the adverse-event form."""
+    payload: dict[str, Any] = {
+        "kind": text(form, "kind"),
+        "severity": text(form, "severity"),
+        "serious": text(form, "serious") == "yes",
+        "description": text(form, "description"),
+    }
+    for name in ("onset_at", "outcome", "session_id"):
+        _optional(payload, form, name)
+    return payload

@@ -34,6 +34,7 @@ from cryotx.web._common import (
     render,
     safe_next,
 )
+from cryotx.web.pages_care import end_reasons
 from cryotx.web.plots import pain_trend_png
 
 __all__ = ["PAGE_SIZE", "router"]
@@ -232,6 +233,7 @@ async def patient_detail(request: Request, patient_id: int) -> Response:
         "patient": patient,
         "age_y": _age(patient.birth_date, datetime.now(UTC).date()),
         "notice": NOTICE,
+        "end_reasons": end_reasons(),
     }
     if user.can("vitals.read"):
         context["vitals"] = await call(records.list_vitals, db, actor, patient_id, **window)
