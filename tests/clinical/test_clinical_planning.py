@@ -178,3 +178,16 @@ def test_batch_refusal_names_the_patient(healthy: dict[str, Any]) -> None:
     with pytest.raises(InputError) as error:
         plan_many([healthy, bad], condition="fibromyalgia", site="whole_body")
     assert error.value.field == "1.age_y"
+
+
+def test_whole_body_predictions_when_the_engine_has_the_model(healthy: dict[str, Any]) -> None:
+    result = plan(healthy, condition="fibromyalgia", site="whole_body", modality="wbc_chamber")
+    dose = result.dose
+    assert dose is not None and dose.predicted is not None and dose.curves is not None
+    assert {curve.measure for curve in dose.curves} == {"skin_mean", "skin_thigh_anterior", "core"}
+    assert dose.time_s is not None and len(dose.time_s) == len(dose.curves[0].temp_c)
+    if dose.window_s is not None:
+        lo, hi = dose.window_s
+        assert lo <= hi == dose.exposure_s
+        skin = dict(zip(dose.time_s, dose.curves[0].temp_c, strict=True))
+        assert skin[lo] <= dosing.ANALGESIA_SKIN_C

@@ -431,12 +431,32 @@ def _whole_body(
         )
     ]
     warnings.extend(str(w) for w in result.warnings)
+    predicted = _metrics(result)
+    mean_skin = np.asarray(result.probes[0].temp_c, dtype=float)
+    reached = np.nonzero((time_s <= exposure + 1e-9) & (mean_skin <= ANALGESIA_SKIN_C))[0]
+    window: tuple[float, float] | None = None
+    if reached.size:
+        window = (float(time_s[reached[0]]), exposure)
+        rationale.append(
+            f"mean skin reaches {ANALGESIA_SKIN_C} °C at {window[0] / 60:.1f} min (predicted)"
+        )
+    else:
+        rationale.append(
+            f"mean skin is not predicted to reach {ANALGESIA_SKIN_C} °C within "
+            f"{exposure / 60:.0f} min; the trials' benefit is not attributed to skin analgesia"
+        )
+    frozen_mm = predicted.get("frozen_depth_mm")
+    if frozen_mm is not None and frozen_mm > 0.0:
+        warnings.append(
+            f"The engine predicts tissue freezing ({frozen_mm:.1f} mm) within {exposure / 60:.0f} "
+            "min: check the protective gear (gloves, socks, ear band) before the session."
+        )
     return (
         Dose(
             exposure_s=exposure,
-            window_s=None,
+            window_s=window,
             cap_s=cap_s,
-            predicted=_metrics(result),
+            predicted=predicted,
             time_s=time_s.tolist(),
             curves=curves,
             rationale=rationale,
