@@ -8,7 +8,10 @@ allows. From the predicted skin temperature the *analgesic window* is read:
   [Bugaj1975]_;
 - it closes at the last output time before the skin falls below the cold-injury floor of
   10 °C, the lower end of the 10-15 °C therapeutic skin range [Belsey2024]_, or before any
-  tissue freezes (below -0.55 °C [NHSFrostbite]_), or at the evidence cap.
+  tissue freezes (below -0.55 °C [NHSFrostbite]_), or at the evidence cap. Brief ice
+  massage, CO2 and nitrogen-vapour applications are limited by time instead of the 10 °C
+  floor (20 min of ice massage in the trials [Brosseau2003]_; 2-min CO2 applications cool
+  skin to 7.3 °C), so for them only freezing closes the window early.
 
 Inside that window the exposure is personalised by depth: the trials' exposure (e.g. 20 min
 of ice) cools the tissue under the fat of an average patient of the same sex (the engine's
@@ -27,6 +30,9 @@ References
    skin 10-15 °C); NCT05136482. https://clinicaltrialcompass.org/trial/NCT05136482
 .. [NHSFrostbite] NHS Hull CCG, Frostbite. http://hullccg.nhs.uk/conditions/frostbite
 .. [Fusion] https://fusionwbrecovery.com/faqs-from-our-clients-what-is-correct-cryotherapy-protocol/
+.. [Brosseau2003] Brosseau L, et al. Thermotherapy for treatment of osteoarthritis (Cochrane
+   review CD004522).
+   https://www.cochrane.org/CD004522/MUSKEL_thermotherapy-heat-treatment-for-treating-osteoarthritis-of-the-knee
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ __all__ = [
     "ANALGESIA_SKIN_C",
     "FREEZING_C",
     "SKIN_FLOOR_C",
+    "TIME_LIMITED",
     "Curve",
     "Dose",
     "EngineUnavailable",
@@ -55,10 +62,15 @@ __all__ = [
     "simulate",
     "size_dose",
     "size_doses",
+    "skin_floor_c",
 ]
 
 ANALGESIA_SKIN_C = 13.6  # [Bugaj1975] skin analgesia threshold
 SKIN_FLOOR_C = 10.0  # [Belsey2024] lower end of the 10-15 °C therapeutic knee-skin range
+# Brief, moving or jet applications are limited by time, not by a skin floor: ice massage
+# 5-10 min (fpnotebook, see LOCAL_CAP_S), CO2 2 min reaching 7.3 °C skin (PubMed 17908579),
+# nitrogen vapour 5 min; for them the window closes only before freezing.
+TIME_LIMITED: frozenset[str] = frozenset({"ice_massage", "co2", "ln2_vapour"})
 FREEZING_C = -0.55  # [NHSFrostbite] tissue freezing
 WHOLE_BODY_CAP_S = 180.0  # [Fusion] 3 min maximum (clinical-evidence.md section 5)
 FIRST_WHOLE_BODY_S = 120.0  # [Fusion] first session 2 min
@@ -70,7 +82,7 @@ LOCAL_CAP_S: dict[str, float] = {
     "ice_bag": 1800.0,
     "gel_pack": 1800.0,
     "frozen_peas": 1800.0,
-    "ice_massage": 1800.0,
+    "ice_massage": 1200.0,  # 20 min in the Cochrane trials [Brosseau2003]; guidance 5-10 min
     "cryo_cuff": 1800.0,
     "cold_water": 1800.0,
     "cold_air": 1800.0,
@@ -175,17 +187,20 @@ def simulate(scenarios: list[dict[str, Any]]) -> list[Any]:
     return list(engine(scenarios))
 
 
+def skin_floor_c(modality: str) -> float:
+    """Skin temperature below which the analgesic window closes for a local modality [°C]."""
+    return FREEZING_C if modality in TIME_LIMITED else SKIN_FLOOR_C
+
+
 @lru_cache(maxsize=256)
-def _reference_cooling_c(sex: str, site: str, protocol_json: str) -> float:
-    """Depth cooling that the protocol's exposure gives an average patient of this sex."""
+def _reference_cooling_c(sex: str, site: str, protocol_json: str, exposure_s: float) -> float:
+    """Depth cooling that ``exposure_s`` of the protocol gives an average patient of this sex."""
     protocol = Protocol.model_validate_json(protocol_json)
     scenario = _scenario(
-        _subject(None, sex=sex, site=site), protocol, site=site, exposure_s=protocol.exposure_s
+        _subject(None, sex=sex, site=site), protocol, site=site, exposure_s=exposure_s
     )
     (result,) = simulate([scenario])
-    return _cooling_at(
-        np.asarray(result.time_s), np.asarray(result.probes[1].temp_c), protocol.exposure_s
-    )
+    return _cooling_at(np.asarray(result.time_s), np.asarray(result.probes[1].temp_c), exposure_s)
 
 
 def _metrics(result: Any) -> dict[str, float | None]:
@@ -250,7 +265,9 @@ def size_doses(
         patient, protocol, site = requests[index]
         try:
             result = results[position] if results else simulate([scenarios[position]])[0]
-            reference_c = _reference_cooling_c(patient.sex, site, protocol.model_dump_json())
+            reference_c = _reference_cooling_c(
+                patient.sex, site, protocol.model_dump_json(), _reference_exposure_s(protocol)
+            )
         except InputError as error:
             out[index] = _unpersonalised(
                 patient, protocol, site, detail=f"{error.field}: {error.message}"
@@ -260,6 +277,11 @@ def size_doses(
             patient, protocol, site=site, result=result, reference_c=reference_c
         )
     return [item for item in out if item is not None]
+
+
+def _reference_exposure_s(protocol: Protocol) -> float:
+    """The trials' exposure, within the local cap (the dose the evidence supports)."""
+    return min(protocol.exposure_s, LOCAL_CAP_S[protocol.modality])
 
 
 def _unpersonalised(
@@ -297,16 +319,17 @@ def _local_dose(
     rationale = [cap_reason]
 
     reached = np.nonzero(during & (skin_c <= ANALGESIA_SKIN_C))[0]
-    unsafe = np.nonzero(during & (skin_c < SKIN_FLOOR_C))[0]
+    floor_c = skin_floor_c(protocol.modality)
+    unsafe = np.nonzero(during & (skin_c < floor_c))[0]
     frozen = np.nonzero(during & (skin_c <= FREEZING_C))[0]
     hi = cap_s
-    closes = "the evidence cap"
-    if unsafe.size:
+    closes = "at the evidence cap"
+    if unsafe.size and floor_c > FREEZING_C:
         hi = float(time_s[max(unsafe[0] - 1, 0)])
-        closes = f"the skin would fall below the {SKIN_FLOOR_C:.0f} °C cold-injury floor"
+        closes = f"before the skin falls below the {floor_c:.0f} °C cold-injury floor"
     if frozen.size and float(time_s[max(frozen[0] - 1, 0)]) < hi:
         hi = float(time_s[max(frozen[0] - 1, 0)])
-        closes = "tissue would freeze"
+        closes = "before the skin freezes"
     window: tuple[float, float] | None = None
     if reached.size == 0:
         warnings.append(
@@ -324,10 +347,11 @@ def _local_dose(
             window = (lo, hi)
             rationale.append(
                 f"analgesic window {lo / 60:.1f}-{hi / 60:.1f} min: skin reaches "
-                f"{ANALGESIA_SKIN_C} °C at {lo / 60:.1f} min; window closes when {closes}"
+                f"{ANALGESIA_SKIN_C} °C at {lo / 60:.1f} min; window closes {closes}"
             )
 
     # Depth personalisation: the trials' tissue cooling for an average patient.
+    reference_s = _reference_exposure_s(protocol)
     needed = np.nonzero(during & (depth_c[0] - depth_c >= reference_c))[0]
     target_s = float(time_s[needed[0]]) if needed.size else None
     depth_name = "joint" if site == "knee" else "muscle 1 cm under the fat"
@@ -336,15 +360,15 @@ def _local_dose(
         exposure = upper
         warnings.append(
             f"The {depth_name} is not predicted to cool by {reference_c:.1f} °C (what the "
-            f"trials' {protocol.exposure_s / 60:.0f} min give an average patient) within the "
-            f"safe limit of {upper / 60:.1f} min: the target cannot be reached safely; "
-            f"exposure limited to {upper / 60:.1f} min."
+            f"trials' {reference_s / 60:.0f} min give an average patient) within "
+            f"{upper / 60:.1f} min, where the window closes {closes}: the target cannot be "
+            f"reached safely; exposure limited to {upper / 60:.1f} min."
         )
     else:
         exposure = max(target_s, window[0]) if window is not None else target_s
         rationale.append(
             f"{depth_name} cools by {reference_c:.1f} °C (the trials' "
-            f"{protocol.exposure_s / 60:.0f} min for an average patient) after "
+            f"{reference_s / 60:.0f} min for an average patient) after "
             f"{target_s / 60:.1f} min for this patient"
         )
     fat = patient.fat_mm.get(site)
