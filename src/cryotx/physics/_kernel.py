@@ -236,6 +236,7 @@ def _run_patient(
                 dg += gface[p, i]
             else:
                 upper[i] = 0.0
+            if i == nv - 1:
                 dg += gdeep[p]
                 r += gdeep[p] * t_core[p]
             diag[i] = dg
@@ -256,7 +257,7 @@ def _run_patient(
         # sources with the new temperature, then the enthalpy correction [Pham1985]
         for i in range(n):
             src += pf_arr[i] * (t_core[p] - rhs[i])
-        src += gdeep[p] * (t_core[p] - rhs[n - 1])
+        src += gdeep[p] * (t_core[p] - rhs[nv - 1])
         q_in = gs * (tx - rhs[0])
         for i in range(n):
             h_old = _enthalpy(temp[i], cap[p, i], lat[p, i], f_start, f_end)
@@ -513,7 +514,8 @@ def run_numpy(
     gsum = np.zeros((n_patients, n))
     gsum[:, 1:] += gface[:, :-1]
     gsum[:, :-1] += gface[:, :-1]
-    gsum[:, -1] += a["gdeep"]
+    last = a["n_valid"] - 1
+    gsum[rows, last] += a["gdeep"]
     depth_valid = np.arange(n)[None, :] < a["n_valid"][:, None]
     for step in range(1, int(a["n_steps"].max()) + 1):
         running = step <= a["n_steps"]
@@ -550,10 +552,10 @@ def run_numpy(
         diag[:, 0] += gs
         rhs = ce / dt[:, None] * temp + pf * t_core[:, None] + mt
         rhs[:, 0] += gs * tx
-        rhs[:, -1] += a["gdeep"] * t_core
+        rhs[rows, last] += a["gdeep"] * t_core
         new = solve_numpy(lower, diag, upper, rhs)
         src = mt.sum(axis=1) + (pf * (t_core[:, None] - new)).sum(axis=1)
-        src += a["gdeep"] * (t_core - new[:, -1])
+        src += a["gdeep"] * (t_core - new[rows, last])
         q_in = gs * (tx - new[:, 0])
         h_old = cap * temp + lat * liq
         h_new = h_old + ce * (new - temp)

@@ -194,10 +194,12 @@ def _steady_state(arrays: dict[str, np.ndarray]) -> np.ndarray:
     diag[:, :-1] += g[:, :-1]
     gs = arrays["gsurf"] * arrays["h_amb"] / (arrays["gsurf"] + arrays["h_amb"])
     diag[:, 0] += gs
-    diag[:, -1] += arrays["gdeep"]
+    rows = np.arange(n_patients)
+    last = arrays["n_valid"] - 1
+    diag[rows, last] += arrays["gdeep"]
     rhs = arrays["perf0"] * arrays["t_core"][:, None] + arrays["met0"]
     rhs[:, 0] += gs * arrays["t_amb"]
-    rhs[:, -1] += arrays["gdeep"] * arrays["t_core"]
+    rhs[rows, last] += arrays["gdeep"] * arrays["t_core"]
     return solve_numpy(lower, diag, upper, rhs)
 
 

@@ -1,0 +1,125 @@
+"""Property tests (hypothesis): maximum principle, batch equivariance, colder is colder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cryotx.physics import simulate
+from cryotx.physics.tissues import LOCAL_SITES, max_fat_mm
+
+FIXED_KINDS = ["cold_water", "cryo_cuff", "cold_air", "ln2_vapour", "co2", "ice_massage"]
+PACK_KINDS = ["ice_bag", "gel_pack", "frozen_peas"]
+# CIVD in the hand is a real non-monotonic response (colder skin reopens the vessels), so
+# the monotonicity properties hold for every site but the hand.
+NO_CIVD_SITES = tuple(site for site in LOCAL_SITES if site != "hand")
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def scenarios(
+    draw: st.DrawFn, kinds: list[str] | None = None, sites: tuple[str, ...] = LOCAL_SITES
+) -> dict[str, Any]:
+    site = draw(st.sampled_from(sites))
+    kind = draw(st.sampled_from(kinds or FIXED_KINDS + PACK_KINDS))
+    fat = draw(st.floats(0.5, min(40.0, max_fat_mm(site) - 5.0)))
+    probes: list[dict[str, Any]] = [{"measure": "skin"}, {"measure": "subcutaneous"}]
+    probes.append(
+        {"measure": "intramuscular", "depth_mm": draw(st.floats(1.0, 8.0)), "below": "fat"}
+    )
+    if site == "knee":
+        probes.append({"measure": "intra_articular"})
+    return {
+        "subject": {"sex": draw(st.sampled_from(["male", "female"])), "fat_mm": {site: fat}},
+        "site": site,
+        "modality": {
+            "kind": kind,
+            "barrier": draw(st.sampled_from(["none", "wet_towel", "dry_towel", "dressing"])),
+        },
+        "exposure_s": draw(st.floats(60.0, 1800.0)),
+        "follow_up_s": draw(st.floats(0.0, 1800.0)),
+        "probes": probes,
+        "output_every_s": 30,
+    }
+
+
+def _coldest_input(scenario: dict[str, Any]) -> float:
+    kind = scenario["modality"]["kind"]
+    agent = scenario["modality"].get("agent_temp_c")
+    defaults = {
+        "cold_water": 10.0,
+        "cryo_cuff": 8.0,
+        "cold_air": -30.0,
+        "ln2_vapour": -160.0,
+        "co2": -78.0,
+        "ice_massage": 0.0,
+        "ice_bag": 0.0,
+        "gel_pack": -12.0,
+        "frozen_peas": -18.0,
+    }
+    return min(agent if agent is not None else defaults[kind], scenario.get("ambient_c", 22.0))
+
+
+@SETTINGS
+@given(scenarios())
+def test_maximum_principle(scenario: dict[str, Any]) -> None:
+    """No tissue colder than the coldest agent, none warmer than its own resting state."""
+    result = simulate(scenario)[0]
+    floor = _coldest_input(scenario)
+    for trace in result.probes:
+        assert np.all(trace.temp_c >= floor - 1e-9), trace.probe.measure
+        assert np.all(trace.temp_c <= max(trace.temp_c[0], 37.0) + 1e-9), trace.probe.measure
+
+
+@SETTINGS
+@given(st.lists(scenarios(), min_size=2, max_size=4))
+def test_batch_equals_single(batch: list[dict[str, Any]]) -> None:
+    together = simulate(batch)
+    for scenario, joint in zip(batch, together, strict=True):
+        alone = simulate(scenario)[0]
+        np.testing.assert_array_equal(alone.time_s, joint.time_s)
+        for a, b in zip(alone.probes, joint.probes, strict=True):
+            np.testing.assert_array_equal(a.temp_c, b.temp_c)
+        assert alone.metrics == joint.metrics
+
+
+@SETTINGS
+@given(
+    scenarios(kinds=FIXED_KINDS, sites=NO_CIVD_SITES), st.floats(-60.0, 15.0), st.floats(0.5, 20.0)
+)
+def test_colder_agent_never_gives_warmer_tissue(
+    scenario: dict[str, Any], agent_c: float, colder_by: float
+) -> None:
+    kind = scenario["modality"]["kind"]
+    floor = {"cold_water": -2.0, "cryo_cuff": 0.0, "co2": -78.5, "ice_massage": -30.0}.get(
+        kind, -100.0
+    )
+    warm = max(agent_c, floor + colder_by)
+    if kind == "ice_massage":
+        warm = min(warm, 0.0)
+    cold = warm - colder_by
+    pair = [
+        scenario | {"modality": scenario["modality"] | {"agent_temp_c": t}} for t in (warm, cold)
+    ]
+    warm_result, cold_result = simulate(pair)
+    for a, b in zip(warm_result.probes, cold_result.probes, strict=True):
+        assert np.all(b.temp_c <= a.temp_c + 1e-9), a.probe.measure
+
+
+@SETTINGS
+@given(
+    scenarios(kinds=["gel_pack"], sites=NO_CIVD_SITES), st.floats(-30.0, 0.0), st.floats(0.5, 10.0)
+)
+def test_colder_pack_never_gives_warmer_tissue(
+    scenario: dict[str, Any], start_c: float, colder_by: float
+) -> None:
+    pair = [
+        scenario | {"modality": scenario["modality"] | {"start_temp_c": t}}
+        for t in (start_c, start_c - colder_by)
+    ]
+    warm_result, cold_result = simulate(pair)
+    for a, b in zip(warm_result.probes, cold_result.probes, strict=True):
+        assert np.all(b.temp_c <= a.temp_c + 1e-9), a.probe.measure
