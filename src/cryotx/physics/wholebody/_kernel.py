@@ -133,7 +133,8 @@ def _body(
             phase_s[b, p, 5],
             phase_s[b, p, 6],
         )
-        n_steps = max(1, math.ceil(duration / dt_max - 1e-9))
+        dt_phase = phase_s[b, p, 7] if phase_s[b, p, 7] > 0.0 else dt_max
+        n_steps = max(1, math.ceil(duration / dt_phase - 1e-9))
         dt = duration / n_steps
         for step in range(n_steps):
             t_prev = t_begin + step * dt

@@ -57,6 +57,7 @@ class Phase:
     water_level_frac: float = 0.0
     water_h_w_per_m2_k: float = bnd.WATER_STILL_H_W_PER_M2_K
     activity_ratio: float = 1.25  # sitting/standing quietly [Takahashi2021] default PAR
+    max_dt_s: float | None = None  # this phase's own time step (None: the run's dt)
 
 
 NEUTRAL_PHASE = Phase(duration_s=_NEUTRAL_DT_S * _NEUTRAL_STEPS, air_c=28.8)  # [Takahashi2021]
@@ -129,7 +130,7 @@ def _phase_arrays(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(phases)
     n_p = max(len(p) for p in phases)
-    phase_s = np.zeros((n, n_p, 7))
+    phase_s = np.zeros((n, n_p, 8))
     phase_v = np.zeros((n, n_p, 11, N_SEGMENTS))
     head_neck = [SEGMENT_INDEX["head"], SEGMENT_INDEX["neck"]]
     for b, plist in enumerate(phases):
@@ -168,6 +169,7 @@ def _phase_arrays(
                 resp_c,
                 resp_p,
                 ph.activity_ratio,
+                0.0 if ph.max_dt_s is None else ph.max_dt_s,
             )
             rad = bnd.EMISSIVITY_SKIN * bnd.RADIATING_AREA_FRAC * bnd.SIGMA_W_PER_M2_K4
             phase_v[b, p, 0] = air

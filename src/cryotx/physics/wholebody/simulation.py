@@ -15,7 +15,7 @@ Modalities and their defaults (every value can be given in the scenario):
                    recovery protocol; give ``immersion_depth``), swimwear.
 =================  ===========================================================
 
-Before the session the person rests 20 min in the room in light indoor clothing;
+Before the session the person spends 2 h in the room in light indoor clothing;
 after it, 5 min in the session gear, then indoor clothing again (ASSUMPTIONS, see
 docs/whole_body.md).  Time zero is the start of the (main) exposure.
 
@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 EXPOSURE_LIMIT_S = 180.0  # WBC/PBC 3 min maximum (clinical evidence file §5, centre rules)
-REST_S = 1200.0  # seated rest in the room before the session (ASSUMPTION)
+REST_S = 7200.0  # time indoors before the session: quasi-steady in the room (ASSUMPTION)
 UNDRESSED_AFTER_S = 300.0  # minutes in session gear after leaving (ASSUMPTION)
 REWARM_MARGIN_C = 1.0  # "rewarmed" = mean skin back within 1 °C of its pre-session value
 WBC_DEFINITION_C = -100.0  # Cochrane: below -100 °C [Costello2015]
@@ -220,7 +220,9 @@ def build_protocol(scenario: Scenario, *, prefix: str = "") -> tuple[Protocol, l
     def room_phase(duration: float, clothes: tuple[str, ...]) -> Phase:
         return Phase(duration_s=duration, air_c=room, clothing=clothes)
 
-    pre_phases: list[Phase] = [room_phase(REST_S, indoor)]
+    pre_phases: list[Phase] = [
+        Phase(duration_s=REST_S, air_c=room, clothing=indoor, max_dt_s=MAX_DT_S)
+    ]
     phases: list[Phase] = []
     t = 0.0
     for i, (start, end) in enumerate(schedule):

@@ -1,0 +1,339 @@
+"""CryoTx whole-body model against JOS-3 (pythermalcomfort): accuracy and speed.
+
+Run:  .venv/bin/python benchmarks/bench_whole_body.py [--bodies 10000] [--jos-bodies 3]
+
+(a) Accuracy: both models on the published whole-body rows (the protocols of
+    ``cryotx/data/literature/protocols_whole_body.json`` as the validator reads them), error
+    per row, RMSE of skin rows and of core rows.  JOS-3 gets the same phases (rest in the
+    room, pre-chamber, exposure, recovery), the same clothing per segment and, for water
+    immersion, the water temperature with a convective coefficient of 230/460 W/m²K on
+    the wetted segments (JOS-3 has no water boundary of its own).  JOS-3's thigh
+    "intramuscular" value is its thigh core node (it has no limb muscle layer).
+(b) Speed: simulated person-minutes per second for 3 min at -110 °C plus 60 min of
+    recovery: JOS-3 at 10 s steps in its own loop (one body at a time, a few timed),
+    CryoTx batched over ``--bodies`` different bodies at its default step (the step used
+    by the validation; the dt-sensitivity of the validation rows is printed too).
+
+pythermalcomfort is a benchmark dependency only; src/ never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import warnings
+
+import numpy as np
+
+from cryotx.physics import parse_scenarios
+from cryotx.physics import validation as val
+from cryotx.physics.wholebody import BodySpec, Phase, Protocol, simulate_protocols
+from cryotx.physics.wholebody import boundary as bnd
+from cryotx.physics.wholebody.model import DEFAULT_DT_S
+from cryotx.physics.wholebody.segments import SEGMENT_INDEX, SEGMENTS
+from cryotx.physics.wholebody.simulation import build_protocol, hardy_dubois_weights
+
+JOS_DT_S = 10.0
+_JOS_NAMES = [
+    "head",
+    "neck",
+    "chest",
+    "back",
+    "pelvis",
+    "left_shoulder",
+    "left_arm",
+    "left_hand",
+    "right_shoulder",
+    "right_arm",
+    "right_hand",
+    "left_thigh",
+    "left_leg",
+    "left_foot",
+    "right_thigh",
+    "right_leg",
+    "right_foot",
+]
+# CryoTx segment -> JOS-3 segments it corresponds to (left side used for readings).
+_TO_JOS = {
+    "head": ("head",), "neck": ("neck",), "chest": ("chest",), "back": ("back",),
+    "abdomen": ("pelvis",), "lumbar": ("pelvis",),
+    "upper_arm": ("left_shoulder", "right_shoulder"), "forearm": ("left_arm", "right_arm"),
+    "hand": ("left_hand", "right_hand"), "thigh": ("left_thigh", "right_thigh"),
+    "knee": ("left_thigh", "right_thigh"), "leg": ("left_leg", "right_leg"),
+    "foot": ("left_foot", "right_foot"),
+}  # fmt: skip
+
+
+def _jos_clo(clothing: tuple[str, ...]) -> np.ndarray:
+    clo13 = bnd.clothing_insulation(list(clothing), field="clothing") / bnd.CLO_M2K_PER_W
+    clo17 = np.zeros(17)
+    for name, jos in _TO_JOS.items():
+        for j in jos:
+            clo17[_JOS_NAMES.index(j)] = max(clo17[_JOS_NAMES.index(j)], clo13[SEGMENT_INDEX[name]])
+    return clo17
+
+
+def _jos_wet(level_frac: float) -> np.ndarray:
+    wet13 = bnd.wetted_fraction(level_frac)
+    wet17 = np.zeros(17)
+    for name, jos in _TO_JOS.items():
+        if name == "knee":
+            continue
+        for j in jos:
+            wet17[_JOS_NAMES.index(j)] = wet13[SEGMENT_INDEX[name]]
+    pelvis = _JOS_NAMES.index("pelvis")
+    wet17[pelvis] = wet13[SEGMENT_INDEX["abdomen"]]
+    return wet17
+
+
+def _jos_setup(model, phase: Phase) -> None:  # type: ignore[no-untyped-def]
+    tdb = np.full(17, phase.air_c)
+    tr = np.full(17, phase.air_c if phase.wall_c is None else phase.wall_c)
+    v = np.full(17, max(phase.air_speed_m_per_s, 0.1))
+    if phase.head_room_c is not None:
+        for j in (0, 1):
+            tdb[j] = tr[j] = phase.head_room_c
+            v[j] = 0.1
+    model.tdb, model.tr, model.v = tdb, tr, v
+    model.rh = 100.0 * phase.relative_humidity
+    model.clo = _jos_clo(phase.clothing)
+    model.par = phase.activity_ratio
+    model._hc = None
+    model._hr = None
+    if phase.water_c is not None:
+        wet = _jos_wet(phase.water_level_frac)
+        from pythermalcomfort.jos3_functions import thermoregulation as threg
+
+        hc_air = threg.conv_coef("standing", v, tdb, model.t_skin)
+        hr_air = threg.rad_coef("standing")
+        model.tdb = np.where(wet > 0, phase.water_c, tdb)
+        model.tr = np.where(wet > 0, phase.water_c, tr)
+        model._hc = wet * phase.water_h_w_per_m2_k + (1 - wet) * hc_air
+        model._hr = (1 - wet) * hr_air
+        model.clo = np.where(wet > 0, 0.0, model.clo)
+
+
+def _run_jos(proto: Protocol, *, sex: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """JOS-3 through the same phases; readings at every 10 s step from time zero."""
+    from pythermalcomfort.models import JOS3
+
+    b = proto.body
+    model = JOS3(height=b.height_m, weight=b.mass_kg, age=int(b.age_y), sex=sex)
+    for phase in proto.pre_phases:
+        _jos_setup(model, phase)
+        model.simulate(
+            times=max(1, round(phase.duration_s / JOS_DT_S)), dtime=JOS_DT_S, output=False
+        )
+    if proto.initial_core_c is not None:  # the same warm start as CryoTx: blood, core, muscle
+        from pythermalcomfort.jos3_functions.matrix import INDEX
+
+        t_body = model.t_body
+        warm = [0, *INDEX["artery"], *INDEX["vein"], *INDEX["core"], *INDEX["muscle"]]
+        t_body[warm] = np.maximum(t_body[warm], proto.initial_core_c)
+        model.t_body = t_body
+    times = [0.0]
+    skin = [model.t_skin.copy()]
+    core = [model.t_core.copy()]
+    t = 0.0
+    for phase in proto.phases:
+        _jos_setup(model, phase)
+        for _ in range(max(1, round(phase.duration_s / JOS_DT_S))):
+            model.simulate(times=1, dtime=JOS_DT_S, output=False)
+            t += JOS_DT_S
+            times.append(t)
+            skin.append(model.t_skin.copy())
+            core.append(model.t_core.copy())
+    return np.array(times), {"skin": np.array(skin), "core": np.array(core)}
+
+
+def _jos_value(times, out, probe: dict, area13: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    skin17, core17 = out["skin"], out["core"]
+    skin13 = np.column_stack([skin17[:, _JOS_NAMES.index(_TO_JOS[s][0])] for s in SEGMENTS])
+    if probe["measure"] == "core":
+        return core17[:, _JOS_NAMES.index("pelvis")]
+    if probe["measure"] == "skin_mean" or (probe["measure"] == "skin" and "site" not in probe):
+        return skin13 @ hardy_dubois_weights(area13[None, :])[0]
+    if probe["measure"] == "skin":
+        from cryotx.physics.wholebody.segments import SKIN_SITES
+
+        return skin13[:, SEGMENT_INDEX[SKIN_SITES[probe["site"]]]]
+    return core17[:, _JOS_NAMES.index("left_thigh")]  # intramuscular: thigh core node
+
+
+def accuracy() -> list[dict]:  # type: ignore[type-arg]
+    """Per-row errors of CryoTx (the validator) and JOS-3 on the whole-body rows."""
+    report = val.run_validation()
+    rows, protocols = val._load(None)
+    out = []
+    for entry in report["rows"]:
+        if not entry.get("whole_body"):
+            continue
+        row = rows[entry["row"]]
+        scenarios, probe, _ = val._plan(row, protocols)
+        jos_pred = 0.0
+        for scenario, weight in scenarios:
+            parsed = parse_scenarios({**scenario, "probes": [probe]})[0]
+            proto, _ = build_protocol(parsed)
+            times, res = _run_jos(proto, sex=parsed.subject.sex)
+            trace = _jos_value(times, res, probe, _cryotx_areas(proto))
+            t_read = entry["time_s"] or 0.0
+            if t_read > 0 and val._thermography(row, protocols[row["study_id"]]):
+                t_read += val.THERMOGRAPHY_DELAY_S
+            value = float(np.interp(t_read, times, trace))
+            if row["reference"] == "change_from_baseline":
+                value -= float(trace[0])
+            elif row["reference"] == "change_from_end_of_exposure":
+                value -= float(np.interp(float(row["exposure_s"]), times, trace))
+            jos_pred += weight * value
+        out.append(
+            {
+                **entry,
+                "jos3_c": round(jos_pred, 3),
+                "jos3_error_c": round(jos_pred - entry["measured_c"], 3),
+            }
+        )
+    return out
+
+
+def _cryotx_areas(proto: Protocol) -> np.ndarray:
+    from cryotx.physics.wholebody.body import build_bodies
+
+    return build_bodies([proto.body]).area_m2[0]
+
+
+def _rmse(values: list[float]) -> float:
+    return math.sqrt(sum(v * v for v in values) / len(values)) if values else float("nan")
+
+
+def _speed_protocols(n: int, seed: int = 1) -> list[Protocol]:
+    rng = np.random.default_rng(seed)
+    gear = ("shorts", "gloves", "socks_clogs", "headband", "mask")
+    phases = (
+        Phase(
+            duration_s=180.0,
+            air_c=-110.0,
+            air_speed_m_per_s=0.4,
+            clothing=gear,
+            relative_humidity=0.0,
+        ),
+        Phase(duration_s=3600.0, air_c=22.0, clothing=bnd.INDOOR_CLOTHING),
+    )
+    pre = (Phase(duration_s=7200.0, air_c=22.0, clothing=bnd.INDOOR_CLOTHING, max_dt_s=30.0),)
+    out = []
+    for _ in range(n):
+        male = bool(rng.random() < 0.5)
+        height = float(rng.normal(1.77 if male else 1.64, 0.07))
+        bmi = float(rng.uniform(19.0, 32.0))
+        body = BodySpec(
+            male=male,
+            age_y=float(rng.uniform(20, 70)),
+            height_m=height,
+            mass_kg=bmi * height**2,
+            fat_m={},
+        )
+        out.append(
+            Protocol(
+                body=body,
+                phases=phases,
+                pre_phases=pre,
+                output_times_s=tuple(np.arange(0, 3781, 60.0)),
+            )
+        )
+    return out
+
+
+def speed(n_bodies: int, n_jos: int) -> dict[str, float]:
+    """Person-minutes per second of both models on the same protocol."""
+    from pythermalcomfort.models import JOS3
+
+    minutes = 63.0
+    jos_times = []
+    for i in range(n_jos):
+        model = JOS3(height=1.7 + 0.05 * i, weight=70 + 5 * i, age=30, sex="male")
+        start = time.perf_counter()
+        model.tdb, model.tr, model.v, model.rh, model.clo = -110.0, -110.0, 0.4, 0.0, 0.0
+        model.simulate(times=18, dtime=JOS_DT_S, output=True)
+        model.tdb, model.tr, model.v, model.rh = 22.0, 22.0, 0.1, 50.0
+        model.simulate(times=360, dtime=JOS_DT_S, output=True)
+        jos_times.append(time.perf_counter() - start)
+    jos_rate = minutes / float(np.median(jos_times))
+    protocols = _speed_protocols(n_bodies)
+    simulate_protocols(protocols[:2], dt_s=DEFAULT_DT_S)  # compile / load the cache
+    start = time.perf_counter()
+    simulate_protocols(protocols, dt_s=DEFAULT_DT_S)
+    wall = time.perf_counter() - start
+    rate = minutes * n_bodies / wall
+    return {"jos3_person_min_per_s": jos_rate, "cryotx_person_min_per_s": rate,
+            "cryotx_wall_s": wall, "ratio": rate / jos_rate}  # fmt: skip
+
+
+def dt_sensitivity() -> dict[float, float]:
+    """Largest change of a whole-body validation prediction between dt and 1 s."""
+    import cryotx.physics.wholebody.model as wb_model
+
+    preds: dict[float, dict[int, float]] = {}
+    original = wb_model.DEFAULT_DT_S
+    try:
+        for dt in (1.0, 5.0, 10.0, 20.0):
+            wb_model.DEFAULT_DT_S = dt
+            import cryotx.physics.wholebody.simulation as sim
+
+            sim.DEFAULT_DT_S = dt
+            rows = val.run_validation()["rows"]
+            preds[dt] = {r["row"]: r["predicted_c"] for r in rows if r.get("whole_body")}
+    finally:
+        wb_model.DEFAULT_DT_S = original
+        import cryotx.physics.wholebody.simulation as sim
+
+        sim.DEFAULT_DT_S = original
+    return {dt: max(abs(p[k] - preds[1.0][k]) for k in p) for dt, p in preds.items() if dt != 1.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bodies", type=int, default=10_000)
+    parser.add_argument("--jos-bodies", type=int, default=3)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    print("(a) accuracy on the published whole-body rows (error = predicted - measured, °C)")
+    rows = accuracy()
+    print(
+        f"{'study':20s} {'modality':14s} {'site':16s} {'measure':13s} {'t_s':>6s} {'meas':>7s} {'CryoTx':>7s} {'JOS-3':>7s}"
+    )
+    for r in rows:
+        print(
+            f"{r['study_id']:20s} {r['modality']:14s} {r['site']:16s} {r['measure']:13s} "
+            f"{r['time_s']:6.0f} {r['measured_c']:7.2f} {r['error_c']:+7.2f} {r['jos3_error_c']:+7.2f}"
+        )
+    for label, pick in (
+        ("skin rows", lambda r: r["measure"] == "skin"),
+        ("skin rows, without low-confidence wbc_vs_pbc_4men", lambda r: r["measure"] == "skin" and r["study_id"] != "wbc_vs_pbc_4men"),
+        ("core rows", lambda r: r["measure"] == "core"),
+        ("core rows, without the hyperthermic gagnon2010", lambda r: r["measure"] == "core" and not r["study_id"].startswith("gagnon")),
+        ("muscle rows", lambda r: r["measure"] in ("intramuscular", "muscle")),
+        ("all rows", lambda r: True),
+    ):  # fmt: skip
+        sel = [r for r in rows if pick(r)]
+        print(
+            f"  RMSE {label:52s} n={len(sel):2d}  CryoTx {_rmse([r['error_c'] for r in sel]):5.2f}"
+            f"  JOS-3 {_rmse([r['jos3_error_c'] for r in sel]):5.2f}"
+        )
+    print("\n    dt-sensitivity of the CryoTx predictions (max |pred(dt) - pred(1 s)|, °C):")
+    for dt, change in dt_sensitivity().items():
+        print(f"      dt = {dt:4.0f} s: {change:.3f}")
+    print(
+        f"\n(b) speed: 3 min at -110 °C + 60 min recovery, CryoTx dt = {DEFAULT_DT_S:g} s, JOS-3 dt = {JOS_DT_S:g} s"
+    )
+    s = speed(args.bodies, args.jos_bodies)
+    print(
+        f"  JOS-3  : {s['jos3_person_min_per_s']:10.0f} person-min/s (one body per loop, median of {args.jos_bodies})"
+    )
+    print(
+        f"  CryoTx : {s['cryotx_person_min_per_s']:10.0f} person-min/s ({args.bodies} bodies in {s['cryotx_wall_s']:.2f} s)"
+    )
+    print(f"  ratio  : {s['ratio']:10.1f} x  (target >= 100 x)")
+
+
+if __name__ == "__main__":
+    main()
