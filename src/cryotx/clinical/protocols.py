@@ -7,8 +7,9 @@ used in the trials, the studies (design, size, effect, source) and an honest gra
 
 References
 ----------
-.. [Nugraha2015] Nugraha B, Günther JT, Rahimi I, et al. Whole-body cryotherapy for chronic
-   low back pain: a double-blind randomised trial. PubMed 25296740.
+.. [Nugraha2015] Nugraha B, Gutenbrunner C, et al., 2015. Double-blind randomised trial of
+   whole-body cryotherapy at -67 °C against -5 °C in chronic low back pain.
+   https://pubmed.ncbi.nlm.nih.gov/25296740/
 """
 
 from __future__ import annotations
