@@ -140,8 +140,17 @@ def _log_in(driver: object, base: str, username: str) -> None:
     assert "/login" in d.current_url  # type: ignore[attr-defined]
     d.find_element(By.ID, "f-username").send_keys(username)  # type: ignore[attr-defined]
     d.find_element(By.ID, "f-password").send_keys(PASSWORD)  # type: ignore[attr-defined]
-    d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.CSS_SELECTOR, "form button[type=submit]"))  # type: ignore[attr-defined]
     assert d.current_url.endswith("/patients")  # type: ignore[attr-defined]
+
+
+def _go(driver: object, element: object) -> None:
+    """Click a link or submit button and wait until the next page has replaced this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element.click()  # type: ignore[attr-defined]
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(element))  # type: ignore[arg-type]
 
 
 def _set(driver: object, element_id: str, value: str) -> None:
@@ -170,7 +179,7 @@ def test_clinician_creates_patient_records_vitals_and_screens(
 
     d = browser
     _log_in(d, server, "dr.browser")
-    d.find_element(By.LINK_TEXT, "New patient").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.LINK_TEXT, "New patient"))  # type: ignore[attr-defined]
     _set(d, "f-given_name", "Vera")
     _set(d, "f-family_name", "Browserova")
     _select(d, "f-sex", "female")
@@ -181,25 +190,25 @@ def test_clinician_creates_patient_records_vitals_and_screens(
     _set(d, "f-fat_mm", "12")
     for code in ("knee_osteoarthritis", "raynaud"):
         d.find_element(By.CSS_SELECTOR, f"input[name=conditions][value={code}]").click()  # type: ignore[attr-defined]
-    d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
     assert "/patients/" in d.current_url  # type: ignore[attr-defined]
     assert d.find_element(By.TAG_NAME, "h1").text == "Browserova, Vera"  # type: ignore[attr-defined]
     patient_url = d.current_url.split("#")[0]  # type: ignore[attr-defined]
 
-    d.find_element(By.LINK_TEXT, "Record vital signs").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.LINK_TEXT, "Record vital signs"))  # type: ignore[attr-defined]
     _set(d, "f-systolic_mmhg", "132")
     _set(d, "f-diastolic_mmhg", "84")
     _set(d, "f-heart_rate_bpm", "71")
     _set(d, "f-body_temp_c", "36.6")
-    d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
     vitals = d.find_element(By.ID, "vitals").text  # type: ignore[attr-defined]
     assert "132/84" in vitals and "36.6" in vitals
 
-    d.find_element(By.LINK_TEXT, "Run screening").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.LINK_TEXT, "Run screening"))  # type: ignore[attr-defined]
     _select(d, "f-modality", "wbc_chamber")
     _select(d, "f-check_skin_dry", "yes")
     _select(d, "f-check_consent_signed", "yes")
-    d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
     decision = d.find_element(By.ID, "decision").text.lower()  # type: ignore[attr-defined]
     # Raynaud's phenomenon is an absolute contraindication to whole-body cryotherapy.
     assert "excluded" in decision
@@ -211,6 +220,21 @@ def test_clinician_creates_patient_records_vitals_and_screens(
 
     d.get(patient_url)  # type: ignore[attr-defined]
     assert "excluded" in d.find_element(By.ID, "screenings").text.lower()  # type: ignore[attr-defined]
+
+    for when, score in (
+        ("2026-11-02T09:00", "7"),
+        ("2026-11-09T09:00", "5"),
+        ("2026-11-16T09:00", "4"),
+    ):
+        _go(d, d.find_element(By.LINK_TEXT, "Record outcome"))  # type: ignore[attr-defined]
+        _select(d, "f-instrument", "pain_nrs")
+        _set(d, "f-score", score)
+        d.execute_script(  # type: ignore[attr-defined]
+            "document.getElementById('f-measured_at').value = arguments[0]", when
+        )
+        _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
+    plot = d.find_element(By.CSS_SELECTOR, "#outcomes img.plot")  # type: ignore[attr-defined]
+    assert plot.get_attribute("naturalWidth") not in (None, "0")  # the PNG decoded
     _screenshot(d, tmp_path, "patient-record")
 
 
@@ -222,17 +246,17 @@ def test_form_without_csrf_token_is_refused_in_the_browser(
     d = browser
     _log_in(d, server, "op.browser")
     # An operator may record vitals but sees no screening or planning form.
-    d.find_element(By.CSS_SELECTOR, "table a").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.CSS_SELECTOR, "table a"))  # type: ignore[attr-defined]
     actions = d.find_element(By.CLASS_NAME, "actions").text  # type: ignore[attr-defined]
     assert "Record vital signs" in actions
     assert "Run screening" not in actions and "Plan a course" not in actions
-    d.find_element(By.LINK_TEXT, "Record vital signs").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.LINK_TEXT, "Record vital signs"))  # type: ignore[attr-defined]
     _set(d, "f-heart_rate_bpm", "66")
     # Remove the hidden token, as a forged cross-site form would lack it.
     d.execute_script(  # type: ignore[attr-defined]
         "document.querySelector('main form input[name=csrf_token]').remove()"
     )
-    d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
     assert "Not allowed" in d.find_element(By.TAG_NAME, "h1").text  # type: ignore[attr-defined]
     assert "security token" in d.find_element(By.CLASS_NAME, "alert").text  # type: ignore[attr-defined]
     _screenshot(d, tmp_path, "csrf-refused")
