@@ -97,3 +97,73 @@ def test_malformed_patient_refused_naming_the_field(resource: Any, field: str) -
         import_patient(resource)
     assert caught.value.field == field
     assert caught.value.message
+
+
+def test_import_ignores_what_cryotx_does_not_keep() -> None:
+    """A Patient as an EHR would send it: narrative, meta, telecom, address, extensions."""
+    imported = import_patient(
+        {
+            "resourceType": "Patient",
+            "id": "ehr-5521",
+            "meta": {"versionId": "3", "lastUpdated": "2026-10-01T08:00:00Z"},
+            "text": {
+                "status": "generated",
+                "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Ilse Moser</p></div>',
+            },
+            "identifier": [
+                {
+                    "use": "official",
+                    "type": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/v2-0203",
+                                "code": "MR",
+                            }
+                        ]
+                    },
+                    "system": "urn:oid:1.3.6.1.4.1.99999.1",
+                    "value": "A-0042",
+                }
+            ],
+            "active": True,
+            "name": [{"use": "official", "family": "Moser", "given": ["Ilse", "Marta"]}],
+            "telecom": [{"system": "phone", "value": "+43 1 000 0000", "use": "mobile"}],
+            "gender": "female",
+            "birthDate": "1959-09-09",
+            "_birthDate": {
+                "extension": [
+                    {
+                        "url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
+                        "valueDateTime": "1959-09-09T06:10:00+01:00",
+                    }
+                ]
+            },
+            "deceasedBoolean": False,
+            "address": [{"use": "home", "city": "Graz", "postalCode": "8010"}],
+        }
+    )
+    assert imported.source_id == "ehr-5521"
+    assert imported.family_name == "Moser"
+    assert imported.given_names == ["Ilse", "Marta"]
+    assert imported.birth_date == date(1959, 9, 9)
+    assert [(i.system, i.value) for i in imported.identifiers] == [
+        ("urn:oid:1.3.6.1.4.1.99999.1", "A-0042")
+    ]
+
+
+def test_public_names_are_pinned() -> None:
+    from cryotx.interop import fhir, records
+
+    assert set(fhir.__all__) == {
+        "FHIR_VERSION",
+        "LOCAL_SYSTEM",
+        "LOINC",
+        "SNOMED",
+        "PatientImport",
+        "export_bundle",
+        "import_patient",
+    }
+    assert "PatientRecord" in records.__all__
+    for module in (fhir, records):
+        for name in module.__all__:
+            assert hasattr(module, name)
