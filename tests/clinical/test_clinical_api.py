@@ -33,6 +33,7 @@ def test_package_exports() -> None:
         "plan_many",
         "protocols",
         "screen",
+        "screen_all",
         "vocabulary",
     }
 

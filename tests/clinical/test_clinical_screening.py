@@ -13,7 +13,7 @@ from clinical_patients import HEALTHY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cryotx.clinical import screen
+from cryotx.clinical import screen, screen_all
 from cryotx.clinical.rules import DECISIONS
 from cryotx.clinical.vocabulary import codes_of, modality_group
 
@@ -105,3 +105,14 @@ def test_vignette(vignette: dict[str, Any], check: dict[str, Any]) -> None:
     assert check["source"].startswith("http")
     result = screen(vignette["patient"], modality=check["modality"], site=check.get("site"))
     assert result.decision == check["expected"], [r.code for r in result.reasons]
+
+
+def test_screen_all_is_screen_per_modality() -> None:
+    patient = copy.deepcopy(HEALTHY)
+    patient["conditions"] = ["hypertension", "impaired_sensation", "claustrophobia"]
+    results = screen_all(patient, site="knee")
+    assert set(results) == set(MODALITIES)
+    for modality, result in results.items():
+        assert result == screen(patient, modality=modality, site=_site(modality, "knee"))
+    assert results["ice_bag"].decision == "refer"
+    assert results["wbc_chamber"].decision == "refer"

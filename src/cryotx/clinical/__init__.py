@@ -9,7 +9,7 @@ from __future__ import annotations
 from cryotx.clinical import protocols, vocabulary
 from cryotx.clinical.patient import Patient, parse_patient
 from cryotx.clinical.planning import Dose, Plan, plan, plan_many
-from cryotx.clinical.screening import Reason, Screening, screen
+from cryotx.clinical.screening import Reason, Screening, screen, screen_all
 
 __all__ = [
     "Dose",
@@ -22,5 +22,6 @@ __all__ = [
     "plan_many",
     "protocols",
     "screen",
+    "screen_all",
     "vocabulary",
 ]

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cryotx.clinical.patient import Patient, parse_patient
 from cryotx.clinical.rules import DECISIONS, Rule, applies_to, holds, rules
-from cryotx.clinical.vocabulary import lookup, modality_group
+from cryotx.clinical.vocabulary import codes_of, lookup, modality_group
 from cryotx.errors import InputError
 
-__all__ = ["Reason", "Screening", "check_site", "screen"]
+__all__ = ["Reason", "Screening", "check_site", "screen", "screen_all"]
 
 Decision = Literal["eligible", "eligible_with_precautions", "refer", "excluded"]
 
@@ -140,3 +140,25 @@ def screen(
         assessed_on=when,
         caveat=ruleset.evidence_caveat,
     )
+
+
+def screen_all(
+    patient: Patient | dict[str, Any],
+    *,
+    site: str | None = None,
+    on: dt.date | None = None,
+) -> dict[str, Screening]:
+    """Screen a patient for every modality of the vocabulary (DESIGN.md: "per modality").
+
+    ``site`` applies to the local modalities only (whole- and partial-body modalities
+    treat the whole body); a ``"whole_body"`` site screens the local ones without a site.
+    """
+    record = parse_patient(patient)
+    local_site = None if site == "whole_body" else site
+    out: dict[str, Screening] = {}
+    for modality in sorted(codes_of("modality")):
+        group = modality_group(modality)
+        out[modality] = screen(
+            record, modality=modality, site=local_site if group == "local" else None, on=on
+        )
+    return out
