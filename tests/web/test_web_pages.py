@@ -377,3 +377,18 @@ def test_planning_form_and_plan_page(app_db: tuple[TestClient, Database]) -> Non
     log_in(client, "operator1")
     assert client.get(planned.headers["location"]).status_code == 200
     assert client.get(f"/patients/{patient_id}/plans/new").status_code == 403
+
+
+def test_fhir_export_link_for_clinicians(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    patient_id = make_patient(db)
+    log_in(client, "clinician1")
+    page = client.get(f"/patients/{patient_id}").text
+    link = f"/fhir/Patient/{patient_id}/$everything"
+    assert link in page
+    bundle = client.get(link)
+    assert bundle.status_code == 200
+    assert bundle.json()["resourceType"] == "Bundle"
+    client.cookies.clear()
+    log_in(client, "operator1")
+    assert link not in client.get(f"/patients/{patient_id}").text
