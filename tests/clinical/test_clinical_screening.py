@@ -116,3 +116,39 @@ def test_screen_all_is_screen_per_modality() -> None:
         assert result == screen(patient, modality=modality, site=_site(modality, "knee"))
     assert results["ice_bag"].decision == "refer"
     assert results["wbc_chamber"].decision == "refer"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    conditions=st.lists(st.sampled_from(CONDITIONS), unique=True, max_size=3),
+    field=st.sampled_from(["systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "body_temp_c"]),
+    rise=st.floats(min_value=0.0, max_value=60.0),
+    modality=st.sampled_from(MODALITIES),
+)
+def test_worse_vitals_never_make_a_decision_more_permissive(
+    conditions: list[str], field: str, rise: float, modality: str
+) -> None:
+    """Every measured vital-sign rule fires above a threshold: a rise never relaxes."""
+    patient = copy.deepcopy(HEALTHY)
+    patient["conditions"] = conditions
+    site = _site(modality, "knee")
+    before = RANK[screen(patient, modality=modality, site=site).decision]
+    limit = {"systolic_mmhg": 300, "diastolic_mmhg": 121, "heart_rate_bpm": 250, "body_temp_c": 44}
+    patient["vitals"][field] = min(patient["vitals"][field] + rise, limit[field])
+    assert RANK[screen(patient, modality=modality, site=site).decision] >= before
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    age_y=st.floats(min_value=0.0, max_value=120.0),
+    younger_by=st.floats(min_value=0.0, max_value=120.0),
+    modality=st.sampled_from(MODALITIES),
+)
+def test_younger_never_more_permissive(age_y: float, younger_by: float, modality: str) -> None:
+    """Age rules are lower limits only (no upper age limit was found in the sources)."""
+    patient = copy.deepcopy(HEALTHY)
+    patient["age_y"] = age_y
+    site = _site(modality, "ankle")
+    before = RANK[screen(patient, modality=modality, site=site).decision]
+    patient["age_y"] = max(age_y - younger_by, 0.0)
+    assert RANK[screen(patient, modality=modality, site=site).decision] >= before
