@@ -152,6 +152,7 @@ def test_bundle_and_every_resource_validate(bundle: dict[str, Any]) -> None:
     Bundle.model_validate(bundle)
     assert bundle["type"] == "searchset"
     assert bundle["total"] == len(bundle["entry"])
+    assert {e["search"]["mode"] for e in bundle["entry"]} == {"match"}
     for entry in bundle["entry"]:
         resource = entry["resource"]
         model = get_fhir_model_class(resource["resourceType"])

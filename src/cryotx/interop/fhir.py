@@ -259,7 +259,7 @@ class _Builder:
             {
                 "fullUrl": self._url(resource_type, body["id"], relative=False),
                 "resource": json.loads(validated.model_dump_json()),
-                "search": {"mode": "match" if resource_type == "Patient" else "include"},
+                "search": {"mode": "match"},
             }
         )
 
