@@ -116,6 +116,10 @@ WORK_FRAC = jos3_extensive(
      0.0990, 0.005, 0.2010, 0.0990, 0.005]  # [Takahashi2021] (work distribution)
 )  # fmt: skip
 
+# The published distributions sum to 1 within 2e-4; normalised so that heat is conserved.
+WORK_FRAC = WORK_FRAC / WORK_FRAC.sum()
+SHIVER_FRAC = SHIVER_FRAC / SHIVER_FRAC.sum()
+
 # --- Basal metabolism distribution [-] (fractions of whole-body BMR) ----------------
 MET_CORE_FRAC = jos3_extensive(
     [0.19551, 0.00324, 0.28689, 0.25677, 0.09509, 0.01435, 0.00409, 0.00106, 0.01435,

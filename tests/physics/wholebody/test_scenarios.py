@@ -1,0 +1,141 @@
+"""Whole-body scenarios through the public API and the CLI: results, metrics, refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from cryotx.cli import app
+from cryotx.errors import InputError
+from cryotx.physics import SimulationResult, simulate
+
+from .conftest import wbc_scenario
+
+
+def test_simulate_routes_whole_body_and_reports_metrics() -> None:
+    """A WBC scenario gives probe traces of the requested sites and the whole-body metrics."""
+    scenario = wbc_scenario()
+    scenario["probes"] += [
+        {"measure": "skin_mean"},
+        {"measure": "intramuscular", "depth_mm": 20, "site": "thigh_anterior"},
+        {"measure": "skin", "site": "hand"},
+    ]
+    (result,) = simulate([scenario])
+    assert isinstance(result, SimulationResult)
+    assert result.time_s[0] == 0.0 and result.time_s[-1] == 480.0
+    thigh, core, mean, muscle, hand = (p.temp_c for p in result.probes)
+    assert thigh.min() < thigh[0] - 5.0  # skin cools in the chamber...
+    assert muscle.min() > thigh.min() + 10.0  # ...much more than muscle at 2 cm
+    assert abs(core[-1] - core[0]) < 0.5
+    metrics = result.to_dict()["metrics"]
+    for name in (
+        "skin_mean_min_c",
+        "core_drop_c",
+        "frozen_depth_mm",
+        "time_to_rewarm_s",
+        "skin_min_c",
+    ):
+        assert name in metrics
+    assert metrics["skin_mean_min_c"] == pytest.approx(float(mean.min()), abs=1e-3)
+    assert metrics["coldest_skin_site"] in ("hand", "forearm", "upper_arm", "knee", "leg", "neck")
+    assert metrics["frozen_depth_mm"] == 0.0
+    assert np.all(hand > 0.0)
+
+
+def test_partial_body_cabin_keeps_the_head_warm() -> None:
+    """In a cryosauna the head stays in room air; in a walk-in chamber it does not."""
+    probes = [{"measure": "skin", "site": "head"}, {"measure": "skin", "site": "chest"}]
+    wbc = {**wbc_scenario(agent_temp_c=-140.0), "probes": probes}
+    pbc = {**wbc_scenario(), "probes": probes}
+    pbc["modality"] = {"kind": "pbc_cryosauna", "agent_temp_c": -140.0}
+    r_wbc, r_pbc = simulate([wbc, pbc])
+    head_wbc, head_pbc = r_wbc.probes[0].temp_c, r_pbc.probes[0].temp_c
+    assert head_pbc.min() > head_wbc.min() + 5.0
+    assert r_pbc.probes[1].temp_c.min() < r_pbc.probes[1].temp_c[0] - 5.0
+
+
+def test_deeper_immersion_cools_the_core_more() -> None:
+    """Cold water to the neck removes more heat than to the hip."""
+    base = wbc_scenario()
+    base["exposure_s"] = 600
+    base["follow_up_s"] = 1800
+    hip = {
+        **base,
+        "modality": {"kind": "cold_water", "agent_temp_c": 10.0, "immersion_depth": "hip"},
+    }
+    neck = {
+        **base,
+        "modality": {"kind": "cold_water", "agent_temp_c": 10.0, "immersion_depth": "neck"},
+    }
+    r_hip, r_neck = simulate([hip, neck])
+    assert r_neck.metrics["core_drop_c"] > r_hip.metrics["core_drop_c"]
+    chest_hip = r_hip.probes[0].temp_c  # thigh skin: under water in both
+    assert chest_hip.min() < 15.0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"agent_temp_c": -200.0}, "modality.agent_temp_c"),
+        ({"clothing": ["shorts", "fur_coat"]}, "modality.clothing.1"),
+        ({"pre_chamber": {"temp_c": -199.0, "duration_s": 30}}, "modality.pre_chamber.temp_c"),
+    ],
+)
+def test_refusals_name_the_field(change: dict[str, Any], field: str) -> None:
+    """Colder than boiling nitrogen, or unknown gear: InputError naming the field."""
+    with pytest.raises(InputError) as info:
+        simulate(wbc_scenario(**change))
+    assert info.value.field == field
+
+
+def test_exposure_beyond_the_limit_needs_the_override() -> None:
+    """WBC/PBC longer than 3 min are refused unless allow_long_exposure is set."""
+    long = wbc_scenario()
+    long["exposure_s"] = 240
+    with pytest.raises(InputError) as info:
+        simulate(long)
+    assert info.value.field == "exposure_s"
+    assert "allow_long_exposure" in info.value.message
+    long["modality"]["allow_long_exposure"] = True
+    (result,) = simulate(long)
+    assert any("3-minute" in w for w in result.warnings)
+
+
+def test_unknown_immersion_depth_and_joint_probe_are_refused() -> None:
+    water = wbc_scenario()
+    water["modality"] = {"kind": "cold_water", "agent_temp_c": 8.0, "immersion_depth": "chin"}
+    with pytest.raises(InputError) as info:
+        simulate(water)
+    assert info.value.field == "modality.immersion_depth"
+    joint = wbc_scenario()
+    joint["probes"] = [{"measure": "intra_articular"}]
+    with pytest.raises(InputError) as info:
+        simulate(joint)
+    assert info.value.field == "probes.0.measure"
+
+
+def test_time_step_beyond_the_stable_limit_is_refused() -> None:
+    with pytest.raises(InputError) as info:
+        simulate(wbc_scenario(), dt_s=60.0)
+    assert info.value.field == "dt_s"
+
+
+def test_cli_simulates_and_refuses(tmp_path: Path) -> None:
+    """`cryotx simulate` prints the Result JSON, and exits 2 naming the field on refusal."""
+    good = tmp_path / "wbc.json"
+    good.write_text(json.dumps(wbc_scenario()), encoding="utf-8")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["simulate", str(good), "--json"])
+    assert ok.exit_code == 0, ok.output
+    payload = json.loads(ok.stdout)
+    assert payload["metrics"]["coldest_skin_site"]
+    bad = tmp_path / "cold.json"
+    bad.write_text(json.dumps(wbc_scenario(agent_temp_c=-250.0)), encoding="utf-8")
+    refused = runner.invoke(app, ["simulate", str(bad)])
+    assert refused.exit_code == 2
+    assert "agent_temp_c" in refused.stderr
