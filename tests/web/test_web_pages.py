@@ -287,6 +287,9 @@ def test_patient_list_search_and_pagination(app_db: tuple[TestClient, Database])
     assert "24 patients" in first.text and "Page 1 of 2" in first.text
     second = client.get("/patients?page=2")
     assert second.text.count('<th scope="row">') == 4
+    past_the_end = client.get("/patients?page=99")
+    assert "Page 2 of 2" in past_the_end.text
+    assert past_the_end.text.count('<th scope="row">') == 4
     found = client.get("/patients?q=zet")
     assert "1 patient " in main_text(found.text) and "Zeta" in found.text
     assert "Family00" not in found.text
@@ -392,3 +395,14 @@ def test_fhir_export_link_for_clinicians(app_db: tuple[TestClient, Database]) ->
     client.cookies.clear()
     log_in(client, "operator1")
     assert link not in client.get(f"/patients/{patient_id}").text
+
+
+@pytest.mark.parametrize(
+    "query", ["page=0", "page=-3", "page=abc", "page=99999999", "q=" + "x" * 300]
+)
+def test_hand_edited_list_addresses_still_give_a_page(client: TestClient, query: str) -> None:
+    log_in(client, "clinician1")
+    response = client.get(f"/patients?{query}")
+    assert response.status_code == 200
+    assert "<h1>Patients</h1>" in response.text
+    assert "Page 0" not in response.text and "Page 100000" not in response.text

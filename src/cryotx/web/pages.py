@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hmac
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -148,22 +148,32 @@ async def logout(request: Request) -> Response:
 @router.get("/patients", response_class=HTMLResponse)
 async def patient_list(
     request: Request,
-    q: Annotated[str, Query(max_length=64)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    q: str = "",
+    page: str = "1",
 ) -> Response:
     user = await page_user(request)
     if not user.can("patients.read"):
         return render(request, "admin_home.html", {"user": user})
-    query = q.strip()
-    result = await call(
-        records.list_patients,
-        database(request),
-        user.actor,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-        family_name=query or None,
-    )
+    # A hand-edited address gets the nearest sensible page, not an error.
+    query = q.strip()[:64]
+    number = min(max(int(page), 1), 100_000) if page.isdigit() else 1
+    db = database(request)
+
+    async def window(number: int) -> Any:
+        return await call(
+            records.list_patients,
+            db,
+            user.actor,
+            limit=PAGE_SIZE,
+            offset=(number - 1) * PAGE_SIZE,
+            family_name=query or None,
+        )
+
+    result = await window(number)
     pages = max(1, -(-result.total // PAGE_SIZE))
+    if number > pages:  # past the end: show the last page
+        number = pages
+        result = await window(number)
     today = datetime.now(UTC).date()
     rows = [{"patient": p, "age_y": _age(p.birth_date, today)} for p in result.items]
     return render(
@@ -173,7 +183,7 @@ async def patient_list(
             "user": user,
             "rows": rows,
             "q": query,
-            "page": page,
+            "page": number,
             "pages": pages,
             "total": result.total,
         },
