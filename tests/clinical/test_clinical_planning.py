@@ -9,6 +9,7 @@ import pytest
 
 import cryotx.physics
 from cryotx.clinical import dosing, plan, plan_many
+from cryotx.clinical.protocols import protocols
 from cryotx.errors import InputError
 
 
@@ -191,3 +192,28 @@ def test_whole_body_predictions_when_the_engine_has_the_model(healthy: dict[str,
         assert lo <= hi == dose.exposure_s
         skin = dict(zip(dose.time_s, dose.curves[0].temp_c, strict=True))
         assert skin[lo] <= dosing.ANALGESIA_SKIN_C
+
+
+PROTOCOL_SITES = [(p.id, p.condition, p.modality, site) for p in protocols() for site in p.sites]
+
+
+@pytest.mark.parametrize(
+    ("protocol_id", "condition", "modality", "site"),
+    PROTOCOL_SITES,
+    ids=[f"{pid}-{site}" for pid, _, _, site in PROTOCOL_SITES],
+)
+def test_every_protocol_plans_at_every_site(
+    healthy: dict[str, Any], protocol_id: str, condition: str, modality: str, site: str
+) -> None:
+    """Each protocol of the library yields a dose within its evidence cap at each of its sites."""
+    result = plan(healthy, condition=condition, site=site, modality=modality)
+    assert result.protocol.id == protocol_id
+    assert result.dose is not None
+    assert 0.0 <= result.dose.exposure_s <= result.dose.cap_s
+    if result.dose.window_s is not None:
+        lo, hi = result.dose.window_s
+        assert 0.0 <= lo <= hi <= result.dose.cap_s
+    if site == "whole_body":
+        assert result.dose.exposure_s <= dosing.WHOLE_BODY_CAP_S
+    elif not result.dose.personalised:
+        assert any("cannot model" in warning for warning in result.warnings)
