@@ -52,9 +52,12 @@ from cryotx.errors import InputError
 
 __all__ = [
     "ANALGESIA_SKIN_C",
+    "FIRST_WHOLE_BODY_S",
     "FREEZING_C",
+    "LOCAL_CAP_S",
     "SKIN_FLOOR_C",
     "TIME_LIMITED",
+    "WHOLE_BODY_CAP_S",
     "Curve",
     "Dose",
     "EngineUnavailable",
