@@ -253,9 +253,9 @@ def speed(n_bodies: int, n_jos: int) -> dict[str, float]:
         model = JOS3(height=1.7 + 0.05 * i, weight=70 + 5 * i, age=30, sex="male")
         start = time.perf_counter()
         model.tdb, model.tr, model.v, model.rh, model.clo = -110.0, -110.0, 0.4, 0.0, 0.0
-        model.simulate(times=18, dtime=JOS_DT_S, output=True)
+        model.simulate(times=18, dtime=JOS_DT_S, output=False)
         model.tdb, model.tr, model.v, model.rh = 22.0, 22.0, 0.1, 50.0
-        model.simulate(times=360, dtime=JOS_DT_S, output=True)
+        model.simulate(times=360, dtime=JOS_DT_S, output=False)
         jos_times.append(time.perf_counter() - start)
     jos_rate = minutes / float(np.median(jos_times))
     protocols = _speed_protocols(n_bodies)
