@@ -152,6 +152,7 @@ CLINICIAN_PAGES = [
     "/patients",
     "/patients/new",
     "/patients/1",
+    "/patients/1/edit",
     "/patients/1/vitals/new",
     "/patients/1/screenings/new",
     "/patients/1/screenings/1",

@@ -406,3 +406,71 @@ def test_hand_edited_list_addresses_still_give_a_page(client: TestClient, query:
     assert response.status_code == 200
     assert "<h1>Patients</h1>" in response.text
     assert "Page 0" not in response.text and "Page 100000" not in response.text
+
+
+def test_clinician_edits_a_patient(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    clinician = Actor(user_id=2, username="clinician1", role="clinician")
+    patient = records.create_patient(
+        db,
+        clinician,
+        PatientCreate(
+            given_name="Ana",
+            family_name="Novak",
+            sex="female",
+            birth_date=date(1968, 3, 1),
+            height_m=1.64,
+            mass_kg=71,
+            fat_mm={"knee": 11.0, "lumbar": 18.0},
+            conditions=["knee_osteoarthritis", "hypertension"],
+            events=[{"kind": "stroke", "date": date(2020, 5, 1)}],
+        ),  # type: ignore[list-item]
+    )
+    csrf = log_in(client, "clinician1")
+    form = client.get(f"/patients/{patient.id}/edit")
+    assert form.status_code == 200
+    assert 'value="164"' in form.text and 'name="fat_mm__lumbar"' in form.text
+    saved = client.post(
+        f"/patients/{patient.id}/edit",
+        data={
+            "csrf_token": csrf,
+            "given_name": "Ana",
+            "family_name": "Novak-Horvat",
+            "sex": "female",
+            "birth_date": "1968-03-01",
+            "height_cm": "",
+            "mass_kg": "69.5",
+            "fat_mm__knee": "10.5",
+            "fat_mm__lumbar": "",
+            "fat_site": "calf",
+            "fat_mm": "8",
+            "conditions": ["knee_osteoarthritis"],
+            "medications": ["antihypertensive"],
+            "event_kind": "myocardial_infarction",
+            "event_date": "2026-06-02",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    stored = records.get_patient(db, clinician, patient.id)
+    assert stored.family_name == "Novak-Horvat"
+    assert stored.height_m is None and stored.mass_kg == 69.5
+    assert stored.fat_mm == {"knee": 10.5, "calf": 8.0}
+    assert stored.conditions == ["knee_osteoarthritis"]
+    assert stored.medications == ["antihypertensive"]
+    assert [e["kind"] for e in stored.events] == ["myocardial_infarction"]  # stroke not kept
+    refused = client.post(
+        f"/patients/{patient.id}/edit",
+        data={
+            "csrf_token": csrf,
+            "given_name": "",
+            "family_name": "X",
+            "sex": "female",
+            "birth_date": "1968-03-01",
+        },
+    )
+    assert refused.status_code == 400 and 'id="e-given_name"' in refused.text
+    assert records.get_patient(db, clinician, patient.id).family_name == "Novak-Horvat"
+    client.cookies.clear()
+    log_in(client, "operator1")
+    assert client.get(f"/patients/{patient.id}/edit").status_code == 403

@@ -18,7 +18,9 @@ __all__ = [
     "SESSION_CHECKS",
     "adverse_event_payload",
     "outcome_payload",
+    "patient_edit_payload",
     "patient_payload",
+    "patient_values",
     "plan_payload",
     "screening_payload",
     "session_payload",
@@ -212,4 +214,49 @@ def adverse_event_payload(form: FormData) -> dict[str, Any]:
     }
     for name in ("onset_at", "outcome", "session_id"):
         _optional(payload, form, name)
+    return payload
+
+
+def patient_values(patient: Any) -> dict[str, Any]:
+    """The edit form's initial values from a stored patient (height shown in cm)."""
+    values: dict[str, Any] = {
+        "given_name": patient.given_name,
+        "family_name": patient.family_name,
+        "sex": patient.sex,
+        "birth_date": patient.birth_date.isoformat(),
+        "height_cm": "" if patient.height_m is None else f"{patient.height_m * 100:g}",
+        "mass_kg": "" if patient.mass_kg is None else f"{patient.mass_kg:g}",
+        "conditions": list(patient.conditions),
+        "medications": list(patient.medications),
+    }
+    for site, fat_mm in patient.fat_mm.items():
+        values[f"fat_mm__{site}"] = f"{fat_mm:g}"
+    for index in range(len(patient.events)):
+        values[f"keep_event_{index}"] = "yes"
+    return values
+
+
+def patient_edit_payload(form: FormData, *, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """``PatientUpdate`` fields from the edit form: every field is sent, like a replacement.
+
+    Emptied height or mass clear them; an emptied fat field removes that site; recorded
+    events stay unless their "keep" box is unticked, and a new event may be added.
+    """
+    payload = patient_payload(form)
+    fat: dict[str, Any] = {}
+    for key in form:
+        if key.startswith("fat_mm__"):
+            number = _number(form, key)
+            if number is not None:
+                fat[key.removeprefix("fat_mm__")] = number
+    fat.update(payload.get("fat_mm", {}))
+    payload["fat_mm"] = fat
+    payload.setdefault("height_m", None)
+    payload.setdefault("mass_kg", None)
+    kept = [
+        {"kind": event["kind"], "date": event["date"]}
+        for index, event in enumerate(events)
+        if text(form, f"keep_event_{index}") == "yes"
+    ]
+    payload["events"] = kept + payload.get("events", [])
     return payload

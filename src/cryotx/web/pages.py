@@ -20,7 +20,13 @@ from starlette.concurrency import run_in_threadpool
 from cryotx.errors import InputError
 from cryotx.services import auth, clinical, records
 from cryotx.services._common import Conflict, PermissionDenied
-from cryotx.services.schemas import PatientCreate, PlanRequest, ScreeningRequest, VitalCreate
+from cryotx.services.schemas import (
+    PatientCreate,
+    PatientUpdate,
+    PlanRequest,
+    ScreeningRequest,
+    VitalCreate,
+)
 from cryotx.web import _forms
 from cryotx.web._common import (
     LOGIN_CSRF_COOKIE,
@@ -194,7 +200,7 @@ async def patient_list(
 async def patient_new_form(request: Request) -> Response:
     user = await page_user(request)
     _need(user, "patients.write")
-    return render(request, "patient_new.html", _patient_form_context(user, {}, {}))
+    return render(request, "patient_form.html", _patient_form_context(user, None, {}, {}))
 
 
 @router.post("/patients/new", response_class=HTMLResponse)
@@ -208,18 +214,55 @@ async def patient_new_submit(request: Request) -> Response:
     except (InputError, Conflict, ValidationError) as error:
         return render(
             request,
-            "patient_new.html",
-            _patient_form_context(user, _forms.values(form), field_errors(error)),
+            "patient_form.html",
+            _patient_form_context(user, None, _forms.values(form), field_errors(error)),
             status_code=400,
         )
     return RedirectResponse(f"/patients/{patient.id}", status_code=303)
 
 
+@router.get("/patients/{patient_id}/edit", response_class=HTMLResponse)
+async def patient_edit_form(request: Request, patient_id: int) -> Response:
+    user = await page_user(request)
+    _need(user, "patients.write")
+    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
+    values = _forms.patient_values(patient)
+    return render(request, "patient_form.html", _patient_form_context(user, patient, values, {}))
+
+
+@router.post("/patients/{patient_id}/edit", response_class=HTMLResponse)
+async def patient_edit_submit(request: Request, patient_id: int) -> Response:
+    form = await request.form()
+    user = await page_user(request, form)
+    _need(user, "patients.write")
+    db = database(request)
+    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
+    try:
+        payload = _forms.patient_edit_payload(form, events=patient.events)
+        data = PatientUpdate.model_validate(payload)
+        await call(records.update_patient, db, user.actor, patient_id, data)
+    except (InputError, Conflict, ValidationError) as error:
+        return render(
+            request,
+            "patient_form.html",
+            _patient_form_context(user, patient, _forms.values(form), field_errors(error)),
+            status_code=400,
+        )
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
 def _patient_form_context(
-    user: PageUser, values: dict[str, Any], errors: dict[str, str]
+    user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
+    editing = patient is not None
     return {
         "user": user,
+        "patient": patient,
+        "title": f"Edit {patient.family_name}, {patient.given_name}" if editing else "New patient",
+        "action": f"/patients/{patient.id}/edit" if editing else "/patients/new",
+        "submit": "Save changes" if editing else "Save patient",
+        "existing_fat": sorted(patient.fat_mm.items()) if editing else [],
+        "existing_events": patient.events if editing else [],
         "values": values,
         "errors": errors,
         "indications": _forms.vocabulary_options("indication"),
