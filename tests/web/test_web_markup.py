@@ -153,6 +153,7 @@ CLINICIAN_PAGES = [
     "/patients/new",
     "/patients/1",
     "/patients/1/edit",
+    "/patients/import",
     "/patients/1/vitals/new",
     "/patients/1/screenings/new",
     "/patients/1/screenings/1",

@@ -474,3 +474,39 @@ def test_clinician_edits_a_patient(app_db: tuple[TestClient, Database]) -> None:
     client.cookies.clear()
     log_in(client, "operator1")
     assert client.get(f"/patients/{patient.id}/edit").status_code == 403
+
+
+def test_import_a_fhir_patient(app_db: tuple[TestClient, Database]) -> None:
+    import json
+
+    client, db = app_db
+    csrf = log_in(client, "clinician1")
+    resource = {
+        "resourceType": "Patient",
+        "identifier": [{"system": "urn:oid:1.3.6.1.4.1.99999.1", "value": "A-77"}],
+        "name": [{"use": "official", "family": "Kovac", "given": ["Eva"]}],
+        "gender": "female",
+        "birthDate": "1975-06-30",
+    }
+    done = client.post(
+        "/patients/import",
+        data={"csrf_token": csrf, "resource": json.dumps(resource)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    page = client.get(done.headers["location"]).text
+    assert "Kovac, Eva" in page and "1975-06-30" in page
+    for text, expected in (
+        ("{not json", "not valid JSON"),
+        (json.dumps({**resource, "gender": "robot"}), "gender"),
+        (json.dumps({**resource, "resourceType": "Observation"}), "resourceType"),
+    ):
+        refused = client.post("/patients/import", data={"csrf_token": csrf, "resource": text})
+        assert refused.status_code == 400
+        message = re.search(r'<p class="error" id="e-resource"[^>]*>(.*?)</p>', refused.text, re.S)
+        assert message, "the error is shown next to the field"
+        assert expected in message.group(1)
+    assert records.list_patients(db, Actor(2, "c", "clinician"), limit=9, offset=0).total == 1
+    client.cookies.clear()
+    log_in(client, "operator1")
+    assert client.get("/patients/import").status_code == 403

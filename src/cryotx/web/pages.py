@@ -9,6 +9,7 @@ work needs: an operator gets no screening or planning form, an admin no clinical
 from __future__ import annotations
 
 import hmac
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from cryotx.errors import InputError
-from cryotx.services import auth, clinical, records
+from cryotx.services import auth, clinical, fhir, records
 from cryotx.services._common import Conflict, PermissionDenied
 from cryotx.services.schemas import (
     PatientCreate,
@@ -216,6 +217,40 @@ async def patient_new_submit(request: Request) -> Response:
             request,
             "patient_form.html",
             _patient_form_context(user, None, _forms.values(form), field_errors(error)),
+            status_code=400,
+        )
+    return RedirectResponse(f"/patients/{patient.id}", status_code=303)
+
+
+@router.get("/patients/import", response_class=HTMLResponse)
+async def patient_import_form(request: Request) -> Response:
+    user = await page_user(request)
+    _need(user, "fhir.import")
+    return render(request, "patient_import.html", {"user": user, "values": {}, "errors": {}})
+
+
+@router.post("/patients/import", response_class=HTMLResponse)
+async def patient_import_submit(request: Request) -> Response:
+    form = await request.form()
+    user = await page_user(request, form)
+    _need(user, "fhir.import")
+    text = _forms.text(form, "resource")
+    try:
+        try:
+            resource = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                "resource", f"not valid JSON ({error.msg}, line {error.lineno})"
+            ) from None
+        patient = await call(fhir.import_fhir_patient, database(request), user.actor, resource)
+    except (InputError, Conflict, ValidationError) as error:
+        errors = field_errors(error)
+        if not isinstance(error, ValidationError) and "resource" not in errors:
+            errors = {"resource": "; ".join(f"{k}: {v}" for k, v in errors.items())}
+        return render(
+            request,
+            "patient_import.html",
+            {"user": user, "values": {"resource": text}, "errors": errors},
             status_code=400,
         )
     return RedirectResponse(f"/patients/{patient.id}", status_code=303)
