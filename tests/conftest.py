@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -43,11 +46,11 @@ def pg_template() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """URL of an empty, migrated CryoTx database (one per test)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/cryotx.sqlite3"
+@contextmanager
+def fresh_database(kind: str, directory: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Create an empty, migrated database (``sqlite`` or ``postgres``); drop it afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite:///{directory}/cryotx.sqlite3"
         Database(url).upgrade()
         yield url
         return
@@ -57,10 +60,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
     admin = _admin_engine(base)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty, migrated CryoTx database (one per test)."""
+    with fresh_database(request.param, tmp_path, request) as url:
+        yield url
 
 
 @pytest.fixture
@@ -71,14 +86,18 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2id parameters in tests (the production defaults cost ~0.1 s a hash)."""
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2id parameters (the production defaults cost ~0.1 s a hash)."""
     from argon2 import PasswordHasher
 
     from cryotx.services import auth
 
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_password_hashing(monkeypatch)
 
 
 class _CoreResult:
@@ -91,8 +110,7 @@ class _CoreResult:
         return self.payload
 
 
-@pytest.fixture
-def fake_core(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def install_fake_core(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Replace ``cryotx.clinical.screen``/``plan`` by recorders returning DESIGN.md's shapes."""
     import cryotx.clinical
 
@@ -138,3 +156,19 @@ def fake_core(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     monkeypatch.setattr(cryotx.clinical, "plan", plan, raising=False)
     monkeypatch.setattr(cryotx.clinical, "parse_patient", lambda data: data, raising=False)
     return seen
+
+
+@pytest.fixture
+def fake_core(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The fake clinical core (see :func:`install_fake_core`); returns the calls it saw."""
+    return install_fake_core(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def testkit() -> SimpleNamespace:
+    """The helpers above, for fixtures of wider scope in other conftest files."""
+    return SimpleNamespace(
+        fresh_database=fresh_database,
+        install_fake_core=install_fake_core,
+        fast_password_hashing=fast_password_hashing,
+    )

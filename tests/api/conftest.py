@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -64,6 +65,10 @@ def login(client: TestClient) -> Callable[[str], dict[str, str]]:
 @pytest.fixture
 def seed(client: TestClient, headers: dict[str, dict[str, str]], fake_core: Any) -> dict[str, int]:
     """One of each record (ids by kind), created through the API (fake clinical core)."""
+    return _seed(client, headers)
+
+
+def _seed(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, int]:
     clin, op = headers["clinician"], headers["operator"]
     patient = client.post(
         "/api/patients",
@@ -101,3 +106,38 @@ def seed(client: TestClient, headers: dict[str, dict[str, str]], fake_core: Any)
     ).json()["id"]
     ids["user_id"] = client.get("/api/users", headers=headers["admin"]).json()["items"][2]["id"]
     return ids
+
+
+@dataclass
+class FuzzTarget:
+    """A seeded application shared by every operation of the Schemathesis run."""
+
+    app: FastAPI
+    client: TestClient
+    headers: dict[str, dict[str, str]]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def fuzz_target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, testkit: Any
+) -> Iterator[FuzzTarget]:
+    """One seeded application per backend for the whole module (fake clinical core)."""
+    with pytest.MonkeyPatch.context() as patch:
+        testkit.fast_password_hashing(patch)
+        testkit.install_fake_core(patch)
+        directory = tmp_path_factory.mktemp("fuzz")
+        with testkit.fresh_database(request.param, directory, request) as url:
+            application = create_app(Settings(database_url=url, data_dir=directory), web=False)
+            for role in auth.ROLES:
+                auth.create_user(
+                    application.state.db,
+                    SYSTEM,
+                    auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role),
+                )
+            with TestClient(application) as test_client:
+                found = {role: _login(test_client, f"{role}1") for role in auth.ROLES}
+                _seed(test_client, found)
+                yield FuzzTarget(app=application, client=test_client, headers=found)
+            application.state.db.dispose()

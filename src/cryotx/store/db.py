@@ -57,10 +57,12 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            path = url.removeprefix("sqlite:///")
+            path = url.removeprefix("sqlite://").removeprefix("/")
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, pool_size=8, max_overflow=32, pool_timeout=60)
+                self.engine = create_engine(url, pool_size=8, max_overflow=32, pool_timeout=60)
+            else:  # in-memory: one connection per thread (SQLAlchemy's default for it)
+                self.engine = create_engine(url)
             _sqlite_setup(self.engine)
         else:
             self.engine = create_engine(
