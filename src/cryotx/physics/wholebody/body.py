@@ -112,13 +112,17 @@ def _shell(radius: np.ndarray, inner: np.ndarray, outer: np.ndarray, power: np.n
     return (outer / radius) ** power - (inner / radius) ** power
 
 
-def build_bodies(specs: list[BodySpec]) -> BodyArrays:
+def build_bodies(
+    specs: list[BodySpec], *, cells_per_layer: tuple[int, int, int, int] = CELLS_PER_LAYER
+) -> BodyArrays:
     """Size every body and build its grid.
 
     Parameters
     ----------
     specs : list of BodySpec
         One per body (batch order).
+    cells_per_layer : tuple of 4 int
+        Cells in core, muscle, fat and skin (grid refinement studies).
 
     Returns
     -------
@@ -178,10 +182,11 @@ def build_bodies(specs: list[BodySpec]) -> BodyArrays:
     r_muscle_out = r_fat_out - fat
     r_core_out = CORE_RADIUS_FRAC[None, :] * r_muscle_out
     bounds = [np.zeros_like(radius), r_core_out, r_muscle_out, r_fat_out, radius]
-    node_r = np.empty((n, N_SEGMENTS, N_NODES))
-    node_layer = np.empty(N_NODES - 1, dtype=np.int64)  # layer of each cell
+    n_nodes = 1 + sum(cells_per_layer)
+    node_r = np.empty((n, N_SEGMENTS, n_nodes))
+    node_layer = np.empty(n_nodes - 1, dtype=np.int64)  # layer of each cell
     j = 0
-    for layer, cells in enumerate(CELLS_PER_LAYER):
+    for layer, cells in enumerate(cells_per_layer):
         for c in range(cells):
             node_r[:, :, j] = bounds[layer] + (bounds[layer + 1] - bounds[layer]) * c / cells
             node_layer[j] = layer
@@ -204,17 +209,17 @@ def build_bodies(specs: list[BodySpec]) -> BodyArrays:
         tissue = (muscle_t, fat_t, skin_t)[layer - 1]
         return np.full((1, N_SEGMENTS), getattr(tissue, attr))
 
-    cap = np.zeros((n, N_SEGMENTS, N_NODES))
+    cap = np.zeros((n, N_SEGMENTS, n_nodes))
     latent = np.zeros_like(cap)
     perf = np.zeros_like(cap)
     perf_skin = np.zeros_like(cap)
     met = np.zeros_like(cap)
-    cond = np.zeros((n, N_SEGMENTS, N_NODES - 1))
+    cond = np.zeros((n, N_SEGMENTS, n_nodes - 1))
     muscle_vol = np.zeros_like(cap)
     fat_vol = np.zeros_like(cap)
     skin_vol = np.zeros_like(cap)
     core_vol_node = np.zeros_like(cap)
-    for cell in range(N_NODES - 1):
+    for cell in range(n_nodes - 1):
         layer = int(node_layer[cell])
         r_in, r_out = node_r[:, :, cell], node_r[:, :, cell + 1]
         r_mid = 0.5 * (r_in + r_out)

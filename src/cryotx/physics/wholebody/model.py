@@ -18,7 +18,7 @@ from cryotx.physics import tissues
 from cryotx.physics.wholebody import _kernel
 from cryotx.physics.wholebody import boundary as bnd
 from cryotx.physics.wholebody import regulation as reg
-from cryotx.physics.wholebody.body import N_NODES, BodyArrays, BodySpec, build_bodies
+from cryotx.physics.wholebody.body import CELLS_PER_LAYER, BodyArrays, BodySpec, build_bodies
 from cryotx.physics.wholebody.segments import N_SEGMENTS, SEGMENT_INDEX
 
 __all__ = [
@@ -199,7 +199,11 @@ def _call(engine: str, *args: object) -> None:
 
 
 def simulate_protocols(
-    protocols: list[Protocol], *, dt_s: float = DEFAULT_DT_S, engine: str = "numba"
+    protocols: list[Protocol],
+    *,
+    dt_s: float = DEFAULT_DT_S,
+    engine: str = "numba",
+    cells_per_layer: tuple[int, int, int, int] = CELLS_PER_LAYER,
 ) -> WholeBodyRun:
     """Simulate a batch of protocols in one call.
 
@@ -211,13 +215,17 @@ def simulate_protocols(
         Largest time step [s] (each phase is split into equal steps not longer).
     engine : {"numba", "python"}
         Compiled kernel (parallel over bodies) or the same source interpreted.
+    cells_per_layer : tuple of 4 int
+        Radial cells in core, muscle, fat and skin (default: the validated grid).
 
     Returns
     -------
     WholeBodyRun
     """
     n = len(protocols)
-    bodies = build_bodies([p.body for p in protocols])
+    bodies = build_bodies([p.body for p in protocols], cells_per_layer=cells_per_layer)
+    n_nodes = bodies.capacity_j_per_k.shape[2]
+    muscle_top = cells_per_layer[0] + cells_per_layer[1]  # node at the muscle/fat boundary
     heights = np.array([p.body.height_m for p in protocols])
     geo = (
         bodies.capacity_j_per_k,
@@ -232,7 +240,7 @@ def simulate_protocols(
     )
     reg_s, reg_c = _regulation_arrays()
     body_c = np.column_stack([bodies.blood_capacity_j_per_k, bodies.bmr_w, bodies.flow_scale])
-    temp = np.full((n, N_SEGMENTS, N_NODES), 36.0)
+    temp = np.full((n, N_SEGMENTS, n_nodes), 36.0)
     blood = np.full(n, 36.5)
     dummy_set = np.zeros((n, N_SEGMENTS))
 
@@ -315,7 +323,7 @@ def simulate_protocols(
         )
     for b, proto in enumerate(protocols):
         if proto.initial_core_c is not None:
-            warm = bodies.radius_m[b] <= bodies.radius_m[b][:, [6]]  # core and muscle nodes
+            warm = bodies.radius_m[b] <= bodies.radius_m[b][:, [muscle_top]]  # core and muscle
             temp[b] = np.where(warm, np.maximum(temp[b], proto.initial_core_c), temp[b])
             blood[b] = max(blood[b], proto.initial_core_c)
     frozen_pre = frozen_o.copy()
