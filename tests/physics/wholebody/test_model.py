@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -136,5 +138,5 @@ def test_radial_grid_convergence() -> None:
             )
         )
     assert max(errors[0]) < 1.0
-    for coarse, fine in zip(errors, errors[1:], strict=False):
+    for coarse, fine in itertools.pairwise(errors):
         assert all(f < c for f, c in zip(fine, coarse, strict=True))
