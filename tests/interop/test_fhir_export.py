@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
+from pydantic import BaseModel
 
 from cryotx.errors import InputError
 from cryotx.interop.fhir import LOCAL_SYSTEM, export_bundle
@@ -450,3 +451,66 @@ def test_condition_codes_follow_the_vocabulary(monkeypatch: pytest.MonkeyPatch) 
         ("http://hl7.org/fhir/sid/icd-10", "test-icd"),
         (f"{LOCAL_SYSTEM}/condition", "raynaud"),
     }
+
+
+def _reference_targets(
+    model: BaseModel, where: str, type_of: dict[str, str], found: list[tuple[str, str]]
+) -> None:
+    """Check every reference under ``model`` against its element's allowed target types."""
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name, None)
+        if value is None:
+            continue
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        allowed = extra.get("enum_reference_types")
+        for item in value if isinstance(value, list) else [value]:
+            if allowed and getattr(item, "reference", None):
+                target = type_of[item.reference]
+                assert target in allowed or "Resource" in allowed, (
+                    f"{where}.{name} -> {target}, allowed {allowed}"
+                )
+                found.append((f"{where}.{name}", target))
+            elif isinstance(item, BaseModel):
+                _reference_targets(item, f"{where}.{name}", type_of, found)
+
+
+@pytest.mark.parametrize("base_url", [None, "https://clinic.example/fhir"])
+def test_references_point_at_allowed_resource_types(base_url: str | None) -> None:
+    """Each reference targets a type its element allows (fhir.resources does not check this).
+
+    The allowed types are read from the R4B models' element definitions
+    (``enum_reference_types``).
+    """
+    bundle = export_bundle(full_record(), base_url=base_url)
+    type_of = {e["fullUrl"]: e["resource"]["resourceType"] for e in bundle["entry"]}
+    type_of |= {
+        f"{e['resource']['resourceType']}/{e['resource']['id']}": e["resource"]["resourceType"]
+        for e in bundle["entry"]
+    }
+    found: list[tuple[str, str]] = []
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        _reference_targets(model, resource["resourceType"], type_of, found)
+    assert {where for where, _ in found} >= {
+        "Observation.partOf",
+        "Observation.subject",
+        "Observation.derivedFrom",
+        "Observation.device",
+        "Procedure.focalDevice.manipulated",
+        "AdverseEvent.suspectEntity.instance",
+        "QuestionnaireResponse.subject",
+    }
+
+
+def test_reference_check_catches_a_wrong_target() -> None:
+    observation = get_fhir_model_class("Observation").model_validate(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "x"},
+            "partOf": [{"reference": "Patient/p1"}],
+        }
+    )
+    with pytest.raises(AssertionError, match=r"Observation\.partOf -> Patient"):
+        _reference_targets(observation, "Observation", {"Patient/p1": "Patient"}, [])
