@@ -351,8 +351,12 @@ def _result(scenario: Scenario, run: WholeBodyRun, b: int, warnings: list[str]) 
         "time_below_10c_s": float((skin_min_trace <= NERVE_C).sum() * dt_out),
     }
     warnings = list(warnings)
-    if frozen_mm > 0:
-        warnings.append(f"skin froze at the extremities ({frozen_mm:.1f} mm): frostbite risk")
+    frozen = [SEGMENTS[i] for i in np.flatnonzero(run.frozen_depth_m[b] > 0.0)]
+    if frozen:
+        deepest = float(run.frozen_depth_m[b].max() * 1e3)
+        warnings.append(
+            f"skin froze ({', '.join(frozen)}; up to {deepest:.1f} mm deep): frostbite risk"
+        )
     return WholeBodyResult(
         time_s=time_s.copy(),
         probes=traces,
