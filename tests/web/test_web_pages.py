@@ -510,3 +510,29 @@ def test_import_a_fhir_patient(app_db: tuple[TestClient, Database]) -> None:
     client.cookies.clear()
     log_in(client, "operator1")
     assert client.get("/patients/import").status_code == 403
+
+
+def test_odd_tokens_and_passwords_are_refused_not_crashed(
+    app_db: tuple[TestClient, Database],
+) -> None:
+    client, db = app_db
+    spaced = "  spaces around it  "
+    auth.create_user(
+        db, SYSTEM, auth.UserCreate(username="spacey", password=spaced, role="clinician")
+    )
+    token = csrf_of(client.get("/login").text)
+    odd_login = client.post(
+        "/login", data={"username": "clinician1", "password": PASSWORD, "csrf_token": "é" * 20}
+    )
+    assert odd_login.status_code == 403
+    token = csrf_of(client.get("/login").text)
+    huge = client.post(
+        "/login", data={"username": "clinician1", "password": "x" * 100_000, "csrf_token": token}
+    )
+    assert huge.status_code == 401
+    log_in(client, "spacey", spaced)  # the password is taken as typed, not stripped
+    patient_id = make_patient(db)
+    odd_form = client.post(
+        f"/patients/{patient_id}/vitals/new", data={"heart_rate_bpm": "70", "csrf_token": "ü" * 64}
+    )
+    assert odd_form.status_code == 403

@@ -148,7 +148,10 @@ async def page_user(request: Request, form: Mapping[str, Any] | None = None) -> 
     submitted = None
     if form is not None:
         value = form.get(CSRF_FIELD)
-        submitted = value if isinstance(value, str) else None
+        # Tokens are hex; anything else (e.g. non-ASCII, which hmac.compare_digest cannot
+        # compare as str) is simply a wrong token.
+        if isinstance(value, str) and value.isascii():
+            submitted = value
     try:
         actor, token = await run_in_threadpool(
             authenticate_request,

@@ -49,6 +49,8 @@ __all__ = ["PAGE_SIZE", "router"]
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
+_MAX_USERNAME = 64  # the API's LoginRequest limits
+_MAX_PASSWORD = 256
 _DETAIL_LIMIT = 50  # rows per section on the patient page (newest first)
 NOTICE = (
     "Decision support for trained staff: CryoTx applies published rules and cannot see the "
@@ -76,11 +78,16 @@ async def login_form(request: Request, next: str | None = None) -> Response:
 async def login_submit(request: Request) -> Response:
     form = await request.form()
     username = _forms.text(form, "username")
-    password = _forms.text(form, "password")
+    raw_password = form.get("password")
+    password = raw_password if isinstance(raw_password, str) else ""  # not stripped
     target = safe_next(_forms.text(form, "next"))
-    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE)
+    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     submitted = _forms.text(form, auth.CSRF_FIELD)
-    if not cookie_token or not submitted or not hmac.compare_digest(cookie_token, submitted):
+    if (
+        not cookie_token
+        or not submitted
+        or not hmac.compare_digest(cookie_token.encode(), submitted.encode())
+    ):
         raise PageError(
             403,
             "The login form was refused: its security token is missing or "
@@ -89,6 +96,9 @@ async def login_submit(request: Request) -> Response:
     settings = request.app.state.settings
     client = request.client.host if request.client else "unknown"
     status, error = 200, None
+    if len(username) > _MAX_USERNAME or len(password) > _MAX_PASSWORD:
+        # As the API does: never hash an oversized password (argon2 cost grows with it).
+        username, password = username[:_MAX_USERNAME], ""
     try:
         result = await run_in_threadpool(
             auth.login,
