@@ -126,3 +126,21 @@ def test_malformed_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["screen", str(path), "--modality", "ice_bag"])
     assert result.exit_code == 2
     assert "malformed JSON" in result.stderr
+
+
+def test_on_overrides_the_assessment_date() -> None:
+    """The MI of the example is 171 days old on assessed_on, over 6 months by 2027-03-01."""
+    path = str(EXAMPLES / "knee_oa_hypertension.json")
+    base = ["screen", path, "--modality", "wbc_chamber", "--json"]
+    assert json.loads(runner.invoke(app, base).stdout)["decision"] == "excluded"
+    later = runner.invoke(app, [*base, "--on", "2027-03-01"])
+    assert later.exit_code == 0
+    assert json.loads(later.stdout)["decision"] == "refer"
+
+
+def test_bad_on_date() -> None:
+    path = str(EXAMPLES / "knee_oa_hypertension.json")
+    args = ["plan", path, "--condition", "knee_osteoarthritis", "--site", "knee", "--on", "soon"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --on:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,8 +12,19 @@ from rich.console import Console
 from rich.table import Table
 
 from cryotx.cli._common import read_json_file, refusals
+from cryotx.errors import InputError
 
 __all__ = ["register"]
+
+
+def _date(text: str | None) -> dt.date | None:
+    """Parse ``--on``; a malformed date is refused naming the option."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError("--on", f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _print_json(obj: Any) -> None:
@@ -31,8 +43,6 @@ def vocab(
 
     with refusals():
         if kind is not None and kind not in KINDS:
-            from cryotx.errors import InputError
-
             raise InputError("--kind", f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
         data = vocabulary()
         entries = [entry for entry in data.codes if kind is None or entry.kind == kind]
@@ -54,6 +64,9 @@ def screen(
     *,
     modality: Annotated[str, typer.Option("--modality", help="Modality code.")],
     site: Annotated[str | None, typer.Option("--site", help="Treated site code.")] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Assessment date YYYY-MM-DD (else assessed_on).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Screen a patient for a modality: eligible, with precautions, refer or excluded."""
@@ -61,7 +74,7 @@ def screen(
 
     obj = read_json_file(patient_file)
     with refusals():
-        result = run_screen(obj, modality=modality, site=site)
+        result = run_screen(obj, modality=modality, site=site, on=_date(on))
     if as_json:
         _print_json(result.model_dump(mode="json"))
         return
@@ -77,6 +90,9 @@ def plan(
     condition: Annotated[str, typer.Option("--condition", help="Indication code.")],
     site: Annotated[str, typer.Option("--site", help="Treated site code.")],
     modality: Annotated[str | None, typer.Option("--modality", help="Modality code.")] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Assessment date YYYY-MM-DD (else assessed_on).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Plan a course: screening, protocol from the evidence, dose sized for this patient."""
@@ -84,7 +100,7 @@ def plan(
 
     obj = read_json_file(patient_file)
     with refusals():
-        result = run_plan(obj, condition=condition, site=site, modality=modality)
+        result = run_plan(obj, condition=condition, site=site, modality=modality, on=_date(on))
     dumped = result.model_dump(mode="json")
     if as_json:
         _print_json(dumped)
