@@ -126,7 +126,7 @@ def exposure_cap_s(protocol: Protocol, patient: Patient) -> tuple[float, str]:
     """The longest exposure the evidence allows for this protocol and patient, and why."""
     if modality_group(protocol.modality) == "systemic":
         if patient.previous_sessions == 0:
-            return FIRST_WHOLE_BODY_S, "first whole-body session: 2 min at most"
+            return FIRST_WHOLE_BODY_S, "first whole-body session: 2 min at most (later: 3 min)"
         return WHOLE_BODY_CAP_S, "whole-body session: 3 min at most"
     cap = LOCAL_CAP_S[protocol.modality]
     return cap, f"{protocol.modality}: {cap / 60:.0f} min at most"
