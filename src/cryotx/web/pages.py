@@ -52,6 +52,7 @@ PAGE_SIZE = 20
 _MAX_USERNAME = 64  # the API's LoginRequest limits
 _MAX_PASSWORD = 256
 _DETAIL_LIMIT = 50  # rows per section on the patient page (newest first)
+_OUTCOME_LIMIT = 200  # outcome scores shown and plotted (the newest)
 NOTICE = (
     "Decision support for trained staff: CryoTx applies published rules and cannot see the "
     "patient. A clinician checks every decision and remains responsible for it."
@@ -344,8 +345,17 @@ async def patient_detail(request: Request, patient_id: int) -> Response:
     if user.can("sessions.read"):
         context["sessions"] = await call(records.list_sessions, db, actor, patient_id, **window)
     if user.can("instruments.read"):
+        # Oldest first from the use case: take the newest _OUTCOME_LIMIT for the trend.
+        count = await call(
+            records.list_instrument_responses, db, actor, patient_id, limit=1, offset=0
+        )
         outcomes = await call(
-            records.list_instrument_responses, db, actor, patient_id, limit=200, offset=0
+            records.list_instrument_responses,
+            db,
+            actor,
+            patient_id,
+            limit=_OUTCOME_LIMIT,
+            offset=max(count.total - _OUTCOME_LIMIT, 0),
         )
         context["outcomes"] = outcomes
         pain = [r for r in outcomes.items if r.instrument in ("pain_nrs", "pain_vas")]
