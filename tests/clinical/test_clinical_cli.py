@@ -144,3 +144,17 @@ def test_bad_on_date() -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --on:")
+
+
+def test_thigh_examples_differ_by_fat() -> None:
+    """The two example patients differ only in thigh fat (5 vs 25 mm); so do their plans."""
+    exposures = []
+    for fat_mm in (5, 25):
+        path = str(EXAMPLES / f"thigh_tendinopathy_fat_{fat_mm}mm.json")
+        args = ["plan", path, "--condition", "tendinopathy", "--site", "thigh_anterior", "--json"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        exposures.append(data["dose"]["exposure_s"])
+        warned = any("cannot be reached safely" in w for w in data["warnings"])
+    assert exposures[1] > exposures[0] or warned
