@@ -181,3 +181,30 @@ def test_operator_reports_an_adverse_event(app_db: tuple[TestClient, Database]) 
         data={"csrf_token": csrf, "kind": "explosion", "severity": "mild"},
     )
     assert bad.status_code == 400 and 'id="e-kind"' in bad.text
+
+
+def test_record_shows_the_newest_adverse_events(app_db: tuple[TestClient, Database]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cryotx.services.schemas import AdverseEventCreate
+
+    client, db = app_db
+    patient_id = new_patient(db)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for day in range(55):
+        records.add_adverse_event(
+            db,
+            CLINICIAN,
+            patient_id,
+            AdverseEventCreate(
+                kind="soreness",
+                severity="mild",
+                description=f"note-{day:02d}",
+                onset_at=start + timedelta(days=day),
+            ),
+        )
+    log_in(client, "clinician1")
+    page = client.get(f"/patients/{patient_id}").text
+    assert "note-54" in page and "note-05" in page
+    assert "note-04" not in page  # the five oldest are left out
+    assert "Newest 50 of 55." in page

@@ -345,27 +345,26 @@ async def patient_detail(request: Request, patient_id: int) -> Response:
     if user.can("sessions.read"):
         context["sessions"] = await call(records.list_sessions, db, actor, patient_id, **window)
     if user.can("instruments.read"):
-        # Oldest first from the use case: take the newest _OUTCOME_LIMIT for the trend.
-        count = await call(
-            records.list_instrument_responses, db, actor, patient_id, limit=1, offset=0
-        )
-        outcomes = await call(
-            records.list_instrument_responses,
-            db,
-            actor,
-            patient_id,
-            limit=_OUTCOME_LIMIT,
-            offset=max(count.total - _OUTCOME_LIMIT, 0),
+        outcomes = await _newest(
+            records.list_instrument_responses, db, actor, patient_id, limit=_OUTCOME_LIMIT
         )
         context["outcomes"] = outcomes
         pain = [r for r in outcomes.items if r.instrument in ("pain_nrs", "pain_vas")]
         context["pain"] = sorted(pain, key=lambda r: r.measured_at)
         context["pain_plot"] = await run_in_threadpool(pain_trend_png, context["pain"])
     if user.can("adverse_events.read"):
-        context["adverse_events"] = await call(
-            records.list_adverse_events, db, actor, patient_id, **window
+        context["adverse_events"] = await _newest(
+            records.list_adverse_events, db, actor, patient_id, limit=_DETAIL_LIMIT
         )
     return render(request, "patient.html", context)
+
+
+async def _newest(lister: Any, db: Any, actor: Any, patient_id: int, *, limit: int) -> Any:
+    """The newest ``limit`` rows of a use case that lists oldest first (count, then window)."""
+    count = await call(lister, db, actor, patient_id, limit=1, offset=0)
+    return await call(
+        lister, db, actor, patient_id, limit=limit, offset=max(count.total - limit, 0)
+    )
 
 
 # --------------------------------------------------------------------------- vitals
