@@ -98,9 +98,12 @@ def _pack_temperature(
     return t_melt + (e - lat) / c_liquid
 
 
-@njit(cache=True)
-def _run_patient(
-    p,
+BLOCK = 8  # patients advanced in lockstep by one thread (independent dependency chains)
+
+
+@njit(cache=True, fastmath=True)
+def _run_block(
+    p0,
     cap,
     lat,
     perf0,
@@ -133,181 +136,221 @@ def _run_patient(
     out,
     metrics,
 ):  # pragma: no cover - compiled
-    n = cap.shape[1]
-    temp = np.empty(n)
-    lower = np.empty(n)
-    diag = np.empty(n)
-    upper = np.empty(n)
-    rhs = np.empty(n)
-    cprime = np.empty(n)
-    dprime = np.empty(n)
-    ce_arr = np.empty(n)
-    pf_arr = np.empty(n)
-    for i in range(n):
-        temp[i] = tinit[p, i]
+    n_all, n = cap.shape
+    nb = min(BLOCK, n_all - p0)
     q10p = math.log(phys[0]) / 10.0
     q10m = math.log(phys[1]) / 10.0
+    same_q10 = q10p == q10m
     vc_on, vc_full = phys[2], phys[3]
-    tau_on, tau_off = phys[4], phys[5]
     f_start, f_end = phys[6], phys[7]
     civd_skin, an_c, nerve_c = phys[8], phys[9], phys[10]
-    c_solid, c_liquid, p_lat, t_melt, e0, h_pack_amb = (
-        pack[p, 0],
-        pack[p, 1],
-        pack[p, 2],
-        pack[p, 3],
-        pack[p, 4],
-        pack[p, 5],
-    )
-    dtp = dt[p]
     n_probe = probe_lo.shape[1]
-    vc = 0.0
-    e_pack = e0
-    last_app = -1
-    skin_min = 1e9
-    t_an = -1.0
-    t_10 = -1.0
-    below_an = 0.0
-    below_10 = 0.0
-    frozen = 0.0
-    q_surface = 0.0
-    q_source = 0.0
-    nv = n_valid[p]
-    # initial surface temperature with ambient exposure
-    hx = h_amb[p]
-    tx = t_amb[p]
-    t_surf = (gsurf[p] * temp[0] + hx * tx) / (gsurf[p] + hx)
-    for k in range(n_probe):
-        lo = probe_lo[p, k]
-        hi = probe_hi[p, k]
-        a = t_surf if lo < 0 else (t_core[p] if lo >= n else temp[lo])
-        b = t_surf if hi < 0 else (t_core[p] if hi >= n else temp[hi])
-        out[p, k, 0] = a + probe_w[p, k] * (b - a)
-    k_out = 1
-    for step in range(1, n_steps[p] + 1):
-        t_mid = (step - 0.5) * dtp
-        active = -1
-        for a_i in range(n_apps[p]):
-            if app_start[p, a_i] <= t_mid < app_end[p, a_i]:
-                active = a_i
-        if active >= 0:
-            if active != last_app:
-                e_pack = e0
-                last_app = active
-            hx = h_ext[p]
-            if mode[p] == 1:
-                tx = _pack_temperature(e_pack, c_solid, c_liquid, p_lat, t_melt)
-            else:
-                tx = agent_c[p]
-        else:
-            hx = h_amb[p]
-            tx = t_amb[p]
-        gs = gsurf[p] * hx / (gsurf[p] + hx)
-        # vasoconstriction state driven by skin (first node); CIVD releases it in the hand
-        t_skin = temp[0]
-        target = (vc_on - t_skin) / (vc_on - vc_full)
-        target = min(max(target, 0.0), 1.0)
-        if active >= 0 and t_mid - app_start[p, active] >= civd_onset[p] and t_skin < civd_skin:
-            target = 0.0
-        tau = tau_on if target > vc else tau_off
-        vc += (target - vc) * (1.0 - math.exp(-dtp / tau))
-        # assembly
-        src = 0.0
+    # node arrays laid out (node, patient) so that the inner patient loop is contiguous
+    temp = np.empty((n, nb))
+    t_ref = np.empty((n, nb))
+    perf_i = np.empty((n, nb))
+    met_i = np.empty((n, nb))
+    vcw_i = np.empty((n, nb))
+    cdt = np.empty((n, nb))
+    latm = np.empty((n, nb))
+    gl = np.zeros((n, nb))
+    gu = np.zeros((n, nb))
+    gsum = np.zeros((n, nb))
+    deep = np.zeros((n, nb))
+    cprime = np.empty((n, nb))
+    dprime = np.empty((n, nb))
+    sol = np.empty((n, nb))
+    ce_arr = np.empty((n, nb))
+    pf_arr = np.empty((n, nb))
+    # per-patient scalars
+    tc = np.empty(nb)
+    dtp = np.empty(nb)
+    decay_on = np.empty(nb)
+    decay_off = np.empty(nb)
+    vc = np.zeros(nb)
+    e_pack = np.empty(nb)
+    last_app = np.full(nb, -1)
+    hx = np.empty(nb)
+    tx = np.empty(nb)
+    gs = np.empty(nb)
+    active = np.empty(nb, dtype=np.int64)
+    src = np.zeros(nb)
+    skin_min = np.full(nb, 1e9)
+    t_an = np.full(nb, -1.0)
+    t_10 = np.full(nb, -1.0)
+    below_an = np.zeros(nb)
+    below_10 = np.zeros(nb)
+    frozen = np.zeros(nb)
+    q_surface = np.zeros(nb)
+    q_source = np.zeros(nb)
+    k_out = np.ones(nb, dtype=np.int64)
+    max_steps = 0
+    for b in range(nb):
+        p = p0 + b
+        tc[b] = t_core[p]
+        dtp[b] = dt[p]
+        decay_on[b] = 1.0 - math.exp(-dt[p] / phys[4])
+        decay_off[b] = 1.0 - math.exp(-dt[p] / phys[5])
+        e_pack[b] = pack[p, 4]
+        max_steps = max(max_steps, n_steps[p])
+        nv = n_valid[p]
         for i in range(n):
-            ti = temp[i]
-            liq = _liquid(ti, f_start, f_end)
-            dti = ti - tinit[p, i]
-            pf = perf0[p, i] * math.exp(q10p * dti) * (1.0 - vcw[p, i] * vc) * liq
-            mt = met0[p, i] * math.exp(q10m * dti) * liq
-            ce = cap[p, i]
-            if f_end < ti < f_start:
-                ce += lat[p, i] / (f_start - f_end)
-            dg = ce / dtp + pf
-            r = ce / dtp * ti + pf * t_core[p] + mt
-            if i > 0:
-                lower[i] = -gface[p, i - 1]
-                dg += gface[p, i - 1]
-            else:
-                lower[i] = 0.0
-                dg += gs
-                r += gs * tx
-            if i < n - 1:
-                upper[i] = -gface[p, i]
-                dg += gface[p, i]
-            else:
-                upper[i] = 0.0
-            if i == nv - 1:
-                dg += gdeep[p]
-                r += gdeep[p] * t_core[p]
-            diag[i] = dg
-            rhs[i] = r
-            ce_arr[i] = ce  # C* for the enthalpy correction
-            pf_arr[i] = pf  # P for the energy account
-            src += mt
-        # Thomas
-        cprime[0] = upper[0] / diag[0]
-        dprime[0] = rhs[0] / diag[0]
-        for i in range(1, n):
-            den = diag[i] - lower[i] * cprime[i - 1]
-            cprime[i] = upper[i] / den
-            dprime[i] = (rhs[i] - lower[i] * dprime[i - 1]) / den
-        rhs[n - 1] = dprime[n - 1]
-        for i in range(n - 2, -1, -1):
-            rhs[i] = dprime[i] - cprime[i] * rhs[i + 1]
-        # sources with the new temperature, then the enthalpy correction [Pham1985]
-        for i in range(n):
-            src += pf_arr[i] * (t_core[p] - rhs[i])
-        src += gdeep[p] * (t_core[p] - rhs[nv - 1])
-        q_in = gs * (tx - rhs[0])
-        for i in range(n):
-            h_old = _enthalpy(temp[i], cap[p, i], lat[p, i], f_start, f_end)
-            h_new = h_old + ce_arr[i] * (rhs[i] - temp[i])
-            temp[i] = _temperature(h_new, cap[p, i], lat[p, i], f_start, f_end)
-        q_surface += q_in * dtp
-        q_source += src * dtp
-        if active >= 0 and mode[p] == 1:
-            e_pack += dtp * (-q_in + h_pack_amb * (t_amb[p] - tx))
-        t_surf = (gsurf[p] * temp[0] + hx * tx) / (gsurf[p] + hx)
-        # metrics
-        if t_surf < skin_min:
-            skin_min = t_surf
-        if t_surf <= an_c:
-            below_an += dtp
-            if t_an < 0.0:
-                t_an = step * dtp
-        if t_surf <= nerve_c:
-            below_10 += dtp
-            if t_10 < 0.0:
-                t_10 = step * dtp
-        if temp[0] < f_start:
-            f_depth = depth[p, 0]
-            for i in range(1, nv):
-                if temp[i] < f_start:
-                    f_depth = depth[p, i]
+            temp[i, b] = tinit[p, i]
+            t_ref[i, b] = tinit[p, i]
+            perf_i[i, b] = perf0[p, i]
+            met_i[i, b] = met0[p, i]
+            vcw_i[i, b] = vcw[p, i]
+            cdt[i, b] = cap[p, i] / dt[p]
+            latm[i, b] = lat[p, i] / (f_start - f_end) / dt[p]
+            if 0 < i < nv:
+                gl[i, b] = gface[p, i - 1]
+            if i < nv - 1:
+                gu[i, b] = gface[p, i]
+            gsum[i, b] = gl[i, b] + gu[i, b]
+        gsum[nv - 1, b] += gdeep[p]
+        deep[nv - 1, b] = gdeep[p]
+        # probes at t = 0 (skin exposed to the room)
+        t_surf = (gsurf[p] * temp[0, b] + h_amb[p] * t_amb[p]) / (gsurf[p] + h_amb[p])
+        for k in range(n_probe):
+            lo = probe_lo[p, k]
+            hi = probe_hi[p, k]
+            va = t_surf if lo < 0 else (tc[b] if lo >= n else temp[lo, b])
+            vb = t_surf if hi < 0 else (tc[b] if hi >= n else temp[hi, b])
+            out[p, k, 0] = va + probe_w[p, k] * (vb - va)
+    for step in range(1, max_steps + 1):
+        # boundary and vasoconstriction, per patient
+        for b in range(nb):
+            p = p0 + b
+            t_mid = (step - 0.5) * dtp[b]
+            act = -1
+            for a_i in range(n_apps[p]):
+                if app_start[p, a_i] <= t_mid < app_end[p, a_i]:
+                    act = a_i
+            active[b] = act
+            if act >= 0:
+                if act != last_app[b]:
+                    e_pack[b] = pack[p, 4]
+                    last_app[b] = act
+                hx[b] = h_ext[p]
+                if mode[p] == 1:
+                    tx[b] = _pack_temperature(
+                        e_pack[b], pack[p, 0], pack[p, 1], pack[p, 2], pack[p, 3]
+                    )
                 else:
-                    w = (f_start - temp[i - 1]) / (temp[i] - temp[i - 1])
-                    f_depth = depth[p, i - 1] + w * (depth[p, i] - depth[p, i - 1])
-                    break
-            if f_depth > frozen:
-                frozen = f_depth
-        if step % out_steps[p] == 0 and k_out < out.shape[2]:
-            for k in range(n_probe):
-                lo = probe_lo[p, k]
-                hi = probe_hi[p, k]
-                a = t_surf if lo < 0 else (t_core[p] if lo >= n else temp[lo])
-                b = t_surf if hi < 0 else (t_core[p] if hi >= n else temp[hi])
-                out[p, k, k_out] = a + probe_w[p, k] * (b - a)
-            k_out += 1
-    metrics[p, 0] = skin_min
-    metrics[p, 1] = t_an
-    metrics[p, 2] = t_10
-    metrics[p, 3] = below_an
-    metrics[p, 4] = below_10
-    metrics[p, 5] = frozen
-    metrics[p, 6] = q_surface
-    metrics[p, 7] = q_source
-    for i in range(n):
-        tinit[p, i] = temp[i]  # final state handed back in place of the initial one
+                    tx[b] = agent_c[p]
+            else:
+                hx[b] = h_amb[p]
+                tx[b] = t_amb[p]
+            gs[b] = gsurf[p] * hx[b] / (gsurf[p] + hx[b])
+            t_skin = temp[0, b]
+            target = min(max((vc_on - t_skin) / (vc_on - vc_full), 0.0), 1.0)
+            if act >= 0 and t_mid - app_start[p, act] >= civd_onset[p] and t_skin < civd_skin:
+                target = 0.0
+            vc[b] += (target - vc[b]) * (decay_on[b] if target > vc[b] else decay_off[b])
+            src[b] = 0.0
+        # assembly fused with the forward sweep (dummy cells are decoupled and stay put)
+        for i in range(n):
+            for b in range(nb):
+                ti = temp[i, b]
+                grow = math.exp(q10p * (ti - t_ref[i, b]))
+                grow_m = grow if same_q10 else math.exp(q10m * (ti - t_ref[i, b]))
+                liq = 1.0 if ti >= f_start else _liquid(ti, f_start, f_end)
+                pf = perf_i[i, b] * grow * (1.0 - vcw_i[i, b] * vc[b]) * liq
+                mt = met_i[i, b] * grow_m * liq
+                c = cdt[i, b]
+                if f_end < ti < f_start:
+                    c += latm[i, b]
+                dg = c + pf + gsum[i, b]
+                r = c * ti + pf * tc[b] + mt + deep[i, b] * tc[b]
+                if i == 0:
+                    dg += gs[b]
+                    r += gs[b] * tx[b]
+                    inv = 1.0 / dg
+                    dprime[0, b] = r * inv
+                else:
+                    inv = 1.0 / (dg - gl[i, b] * cprime[i - 1, b])
+                    dprime[i, b] = (r + gl[i, b] * dprime[i - 1, b]) * inv
+                cprime[i, b] = gu[i, b] * inv
+                ce_arr[i, b] = c
+                pf_arr[i, b] = pf
+                src[b] += mt
+        # back substitution (cprime holds -upper / den, hence the +)
+        for b in range(nb):
+            sol[n - 1, b] = dprime[n - 1, b]
+        for i in range(n - 2, -1, -1):
+            for b in range(nb):
+                sol[i, b] = dprime[i, b] + cprime[i, b] * sol[i + 1, b]
+        # energy account and the enthalpy correction [Pham1985]
+        for i in range(n):
+            for b in range(nb):
+                new = sol[i, b]
+                src[b] += (pf_arr[i, b] + deep[i, b]) * (tc[b] - new)
+                old = temp[i, b]
+                if old >= f_start and new >= f_start:
+                    temp[i, b] = new
+                else:
+                    p = p0 + b
+                    cap_i = cap[p, i]
+                    lat_i = lat[p, i]
+                    h_new = _enthalpy(old, cap_i, lat_i, f_start, f_end) + ce_arr[i, b] * dtp[b] * (
+                        new - old
+                    )
+                    temp[i, b] = _temperature(h_new, cap_i, lat_i, f_start, f_end)
+        # bookkeeping, metrics and outputs, per patient
+        for b in range(nb):
+            p = p0 + b
+            if step > n_steps[p]:
+                continue
+            d = dtp[b]
+            q_in = gs[b] * (tx[b] - sol[0, b])
+            q_surface[b] += q_in * d
+            q_source[b] += src[b] * d
+            if active[b] >= 0 and mode[p] == 1:
+                e_pack[b] += d * (-q_in + pack[p, 5] * (t_amb[p] - tx[b]))
+            t_surf = (gsurf[p] * temp[0, b] + hx[b] * tx[b]) / (gsurf[p] + hx[b])
+            if t_surf < skin_min[b]:
+                skin_min[b] = t_surf
+            if t_surf <= an_c:
+                below_an[b] += d
+                if t_an[b] < 0.0:
+                    t_an[b] = step * d
+            if t_surf <= nerve_c:
+                below_10[b] += d
+                if t_10[b] < 0.0:
+                    t_10[b] = step * d
+            if temp[0, b] < f_start:
+                nv = n_valid[p]
+                f_depth = depth[p, 0]
+                for i in range(1, nv):
+                    if temp[i, b] < f_start:
+                        f_depth = depth[p, i]
+                    else:
+                        w = (f_start - temp[i - 1, b]) / (temp[i, b] - temp[i - 1, b])
+                        f_depth = depth[p, i - 1] + w * (depth[p, i] - depth[p, i - 1])
+                        break
+                if f_depth > frozen[b]:
+                    frozen[b] = f_depth
+            if step % out_steps[p] == 0 and k_out[b] < out.shape[2]:
+                for k in range(n_probe):
+                    lo = probe_lo[p, k]
+                    hi = probe_hi[p, k]
+                    va = t_surf if lo < 0 else (tc[b] if lo >= n else temp[lo, b])
+                    vb = t_surf if hi < 0 else (tc[b] if hi >= n else temp[hi, b])
+                    out[p, k, k_out[b]] = va + probe_w[p, k] * (vb - va)
+                k_out[b] += 1
+            if step == n_steps[p]:
+                for i in range(n):
+                    tinit[p, i] = temp[i, b]  # final state handed back in place of the initial one
+    for b in range(nb):
+        p = p0 + b
+        metrics[p, 0] = skin_min[b]
+        metrics[p, 1] = t_an[b]
+        metrics[p, 2] = t_10[b]
+        metrics[p, 3] = below_an[b]
+        metrics[p, 4] = below_10[b]
+        metrics[p, 5] = frozen[b]
+        metrics[p, 6] = q_surface[b]
+        metrics[p, 7] = q_source[b]
 
 
 @njit(cache=True, parallel=True)
@@ -344,9 +387,10 @@ def _run_all(
     out,
     metrics,
 ):  # pragma: no cover - compiled
-    for p in prange(cap.shape[0]):
-        _run_patient(
-            p,
+    n_blocks = (cap.shape[0] + BLOCK - 1) // BLOCK
+    for block in prange(n_blocks):
+        _run_block(
+            block * BLOCK,
             cap,
             lat,
             perf0,
