@@ -81,8 +81,9 @@ def test_cookie_writes_need_the_csrf_token(db: Database, staff: dict[str, Actor]
     assert actor.role == "clinician"
     with pytest.raises(auth.CsrfRejected):
         auth.authenticate_request(db, method="POST", csrf_token=None, **kwargs)
-    with pytest.raises(auth.CsrfRejected):
-        auth.authenticate_request(db, method="POST", csrf_token="0" * 64, **kwargs)
+    for forged in ("0" * 64, "é" * 64, "\udc80"):
+        with pytest.raises(auth.CsrfRejected):
+            auth.authenticate_request(db, method="POST", csrf_token=forged, **kwargs)
     auth.authenticate_request(db, method="POST", csrf_token=auth.csrf_token_for(token), **kwargs)
     # A bearer token is never sent by a browser on its own: no CSRF token needed.
     auth.authenticate_request(
@@ -118,3 +119,13 @@ def test_rate_limiter_window_slides() -> None:
     limiter = auth.LoginRateLimiter(max_failures=1, window_s=0.0)
     limiter.failed("user:a")
     assert not limiter.blocked("user:a")
+
+
+def test_csrf_check_refuses_non_ascii_tokens_without_raising():
+    # hmac.compare_digest raises TypeError on non-ASCII str; a forged header may hold any text.
+    from cryotx.services.auth import csrf_token_for, verify_csrf
+
+    session_token = "session-token-for-test"
+    assert verify_csrf(session_token, csrf_token_for(session_token))
+    assert not verify_csrf(session_token, "é" * 64)
+    assert not verify_csrf(session_token, "\udcff")

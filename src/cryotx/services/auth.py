@@ -180,7 +180,9 @@ def verify_csrf(session_token: str, submitted: str | None) -> bool:
     """Whether ``submitted`` is the CSRF token of ``session_token`` (constant time)."""
     if not submitted:
         return False
-    return hmac.compare_digest(csrf_token_for(session_token), submitted)
+    # Compare bytes: compare_digest refuses non-ASCII str, and a forged token may be anything.
+    expected = csrf_token_for(session_token).encode("utf-8")
+    return hmac.compare_digest(expected, submitted.encode("utf-8", "surrogatepass"))
 
 
 def require(actor: Actor, action: str) -> None:
