@@ -217,3 +217,24 @@ def test_every_protocol_plans_at_every_site(
         assert result.dose.exposure_s <= dosing.WHOLE_BODY_CAP_S
     elif not result.dose.personalised:
         assert any("cannot model" in warning for warning in result.warnings)
+
+
+def test_whole_body_batch_matches_single(healthy: dict[str, Any]) -> None:
+    patients = []
+    for mass_kg, extra in ((52.0, []), (75.0, ["pregnancy"]), (104.0, ["hypertension"])):
+        patient = copy.deepcopy(healthy)
+        patient["mass_kg"] = mass_kg
+        patient["conditions"] = ["fibromyalgia", *extra]
+        patients.append(patient)
+    batch = plan_many(patients, condition="fibromyalgia", site="whole_body")
+    for patient, planned in zip(patients, batch, strict=True):
+        single = plan(patient, condition="fibromyalgia", site="whole_body")
+        assert planned.screening == single.screening
+        if single.dose is None:
+            assert planned.dose is None
+            continue
+        assert planned.dose is not None and planned.dose.predicted is not None
+        assert single.dose.predicted is not None
+        assert planned.dose.exposure_s == single.dose.exposure_s
+        assert planned.dose.predicted == single.dose.predicted  # per-patient, batch-independent
+        assert planned.dose.curves == single.dose.curves

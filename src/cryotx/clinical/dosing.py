@@ -195,6 +195,36 @@ def skin_floor_c(modality: str) -> float:
     return FREEZING_C if modality in TIME_LIMITED else SKIN_FLOOR_C
 
 
+_LOCAL_ERRORS: tuple[type[Exception], ...] = (InputError, EngineUnavailable)
+_WHOLE_BODY_ERRORS: tuple[type[Exception], ...] = (
+    InputError,
+    EngineUnavailable,
+    NotImplementedError,
+    ImportError,
+    AttributeError,
+)
+
+
+def _simulate_each(
+    scenarios: list[dict[str, Any]], *, errors: tuple[type[Exception], ...]
+) -> list[Any]:
+    """Engine results in order, as one batch; where the engine refuses the batch, scenario
+    by scenario, with the exception in place of the result it refused."""
+    if not scenarios:
+        return []
+    try:
+        return simulate(scenarios)
+    except errors:
+        pass
+    out: list[Any] = []
+    for scenario in scenarios:
+        try:
+            out.append(simulate([scenario])[0])
+        except errors as error:
+            out.append(error)
+    return out
+
+
 @lru_cache(maxsize=256)
 def _reference_cooling_c(sex: str, site: str, protocol_json: str, exposure_s: float) -> float:
     """Depth cooling that ``exposure_s`` of the protocol gives an average patient of this sex."""
@@ -228,7 +258,7 @@ def size_dose(patient: Patient, protocol: Protocol, *, site: str) -> tuple[Dose,
 def size_doses(
     requests: Sequence[tuple[Patient, Protocol, str]],
 ) -> list[tuple[Dose, list[str]]]:
-    """Size many doses; the local ones are simulated as one batch of the engine.
+    """Size many doses; local and whole-body scenarios each run as one batch of the engine.
 
     Parameters
     ----------
@@ -243,10 +273,15 @@ def size_doses(
     out: list[tuple[Dose, list[str]] | None] = [None] * len(requests)
     local: list[int] = []
     scenarios: list[dict[str, Any]] = []
+    systemic: list[int] = []
+    systemic_scenarios: list[dict[str, Any]] = []
     for index, (patient, protocol, site) in enumerate(requests):
-        cap_s, cap_reason = exposure_cap_s(protocol, patient)
+        cap_s, _ = exposure_cap_s(protocol, patient)
         if modality_group(protocol.modality) == "systemic":
-            out[index] = _whole_body(patient, protocol, cap_s=cap_s, cap_reason=cap_reason)
+            systemic.append(index)
+            systemic_scenarios.append(
+                _whole_body_scenario(patient, protocol, exposure_s=min(protocol.exposure_s, cap_s))
+            )
             continue
         local.append(index)
         scenarios.append(
@@ -254,28 +289,31 @@ def size_doses(
                 _subject(patient, sex=patient.sex, site=site), protocol, site=site, exposure_s=cap_s
             )
         )
-    results: list[Any] = []
-    if scenarios:
-        try:
-            results = simulate(scenarios)
-        except InputError:
-            results = []  # one scenario the engine refuses: simulate one by one below
-        except EngineUnavailable as error:
-            for index in local:
-                out[index] = _unpersonalised(*requests[index], detail=str(error))
-            return [item for item in out if item is not None]
-    for position, index in enumerate(local):
+    for index, outcome in zip(
+        systemic, _simulate_each(systemic_scenarios, errors=_WHOLE_BODY_ERRORS), strict=True
+    ):
+        patient, protocol, _ = requests[index]
+        out[index] = _whole_body(patient, protocol, outcome)
+    for index, outcome in zip(local, _simulate_each(scenarios, errors=_LOCAL_ERRORS), strict=True):
         patient, protocol, site = requests[index]
+        if isinstance(outcome, InputError):
+            detail = f"{outcome.field}: {outcome.message}"
+            out[index] = _unpersonalised(patient, protocol, site, detail=detail)
+            continue
+        if isinstance(outcome, Exception):
+            out[index] = _unpersonalised(patient, protocol, site, detail=str(outcome))
+            continue
         try:
-            result = results[position] if results else simulate([scenarios[position]])[0]
             reference_c = _reference_cooling_c(
                 patient.sex, site, protocol.model_dump_json(), _reference_exposure_s(protocol)
             )
-        except InputError as error:
-            out[index] = _unpersonalised(
-                patient, protocol, site, detail=f"{error.field}: {error.message}"
+        except _LOCAL_ERRORS as error:
+            detail = (
+                f"{error.field}: {error.message}" if isinstance(error, InputError) else str(error)
             )
+            out[index] = _unpersonalised(patient, protocol, site, detail=detail)
             continue
+        result = outcome
         out[index] = _local_dose(
             patient, protocol, site=site, result=result, reference_c=reference_c
         )
@@ -402,16 +440,14 @@ def _local_dose(
     return dose, warnings
 
 
-def _whole_body(
-    patient: Patient, protocol: Protocol, *, cap_s: float, cap_reason: str
-) -> tuple[Dose, list[str]]:
-    exposure = min(protocol.exposure_s, cap_s)
-    rationale = [cap_reason, f"trials used {protocol.exposure_s / 60:.0f} min"]
-    scenario = {
+def _whole_body_scenario(
+    patient: Patient, protocol: Protocol, *, exposure_s: float
+) -> dict[str, Any]:
+    return {
         "subject": _subject(patient, sex=patient.sex, site="whole_body"),
         "site": "whole_body",
         "modality": _modality(protocol),
-        "exposure_s": exposure,
+        "exposure_s": exposure_s,
         "follow_up_s": _FOLLOW_UP_S,
         "probes": [
             {"measure": "skin_mean"},
@@ -420,18 +456,18 @@ def _whole_body(
         ],
         "output_every_s": _OUTPUT_EVERY_S,
     }
+
+
+def _whole_body(patient: Patient, protocol: Protocol, outcome: Any) -> tuple[Dose, list[str]]:
+    """The whole-body dose: evidence caps, with the engine's predictions when it has them."""
+    cap_s, cap_reason = exposure_cap_s(protocol, patient)
+    exposure = min(protocol.exposure_s, cap_s)
+    rationale = [cap_reason, f"trials used {protocol.exposure_s / 60:.0f} min"]
     warnings: list[str] = []
-    try:
-        (result,) = simulate([scenario])
-    except (
-        InputError,
-        NotImplementedError,
-        EngineUnavailable,
-        ImportError,
-        AttributeError,
-    ) as error:
-        # The whole-body model is built separately; until it is in the engine, the engine
-        # may refuse (InputError) or lack it. Degrade to the evidence caps, saying why.
+    if isinstance(outcome, Exception):
+        # The whole-body model is built separately; where the engine refuses (InputError)
+        # or lacks it, degrade to the evidence caps, saying why.
+        error = outcome
         detail = f"{error.field}: {error.message}" if isinstance(error, InputError) else repr(error)
         warnings.append(
             f"The whole-body thermal model is not available ({detail}); the dose follows the "
@@ -450,6 +486,7 @@ def _whole_body(
             ),
             warnings,
         )
+    result = outcome
     time_s = np.asarray(result.time_s, dtype=float)
     curves = [
         Curve(measure=name, temp_c=np.asarray(probe.temp_c, dtype=float).tolist())
