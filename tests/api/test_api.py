@@ -162,3 +162,26 @@ def test_fhir_everything_and_patient_import(
         json={"resourceType": "Patient", "gender": "female"},
     )
     assert bad.status_code == 422 and "field" in bad.json()
+
+
+def test_unstorable_input_is_refused_not_crashed_on(
+    client: TestClient, headers: H, seed: dict[str, int]
+) -> None:
+    pid = seed["patient_id"]
+    # Python's json reads 1e400 as infinity; no database or JSON answer can hold it.
+    infinite = client.post(
+        f"/api/patients/{pid}/sessions",
+        headers={**headers["operator"], "Content-Type": "application/json"},
+        content=b'{"device": "d", "modality": "ice_bag", "site": "knee", "settings": {"x": 1e400}}',
+    )
+    assert infinite.status_code == 422 and infinite.json()["field"] == "settings"
+    surrogate = client.post(
+        "/api/auth/login",
+        headers={"Content-Type": "application/json"},
+        content=b'{"username": "admin1", "password": "\\ud800xxxxxxxxxxxx"}',
+    )
+    assert surrogate.status_code == 422
+    nul = client.post(
+        "/api/patients", headers=headers["clinician"], json={**PATIENT, "family_name": "Lee\x00"}
+    )
+    assert nul.status_code == 422 and nul.json()["field"] == "family_name"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import text
 
 from cryotx.api.deps import ActorDep, DbDep
 from cryotx.api.problems import problem
 from cryotx.services import auth
-from cryotx.services._common import PermissionDenied
+from cryotx.services._common import PermissionDenied, check_text
 
 __all__ = ["router"]
 
@@ -22,8 +22,12 @@ class LoginRequest(BaseModel):
     """User name and password."""
 
     model_config = ConfigDict(extra="forbid")
-    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    username: Annotated[
+        str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_text)
+    ]
+    password: Annotated[
+        str, StringConstraints(min_length=1, max_length=256), AfterValidator(check_text)
+    ]
 
 
 class Me(BaseModel):

@@ -8,6 +8,7 @@ not clinical thresholds, which live in ``cryotx.clinical`` with their sources.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -90,6 +91,8 @@ def _clean_json(value: Any, depth: int = 0) -> Any:
         return [_clean_json(v, depth + 1) for v in value]
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
         raise ValueError("integer too large to store exactly")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
     return value
 
 
