@@ -140,3 +140,16 @@ def test_radial_grid_convergence() -> None:
     assert max(errors[0]) < 1.0
     for coarse, fine in itertools.pairwise(errors):
         assert all(f < c for f, c in zip(fine, coarse, strict=True))
+
+
+def test_ageing_weakens_regulation() -> None:
+    """JOS-3 ageing decrements: shivering falls by decade, dilation and sweating from 60."""
+    from cryotx.physics.wholebody.regulation import age_factors
+
+    shiver = [age_factors(age)[0] for age in (25, 35, 45, 55, 65, 75, 85)]
+    assert shiver[0] == 1.0
+    assert all(b < a for a, b in itertools.pairwise(shiver))
+    _, dilate_young, sweat_young = age_factors(59.0)
+    _, dilate_old, sweat_old = age_factors(60.0)
+    assert np.all(dilate_young == 1.0) and np.all(sweat_young == 1.0)
+    assert np.all(dilate_old < 1.0) and np.all(sweat_old < 1.0)

@@ -161,12 +161,14 @@ def _body(
                 err_msk /= area_sum
                 dil = max(100.5 * err_cr + 6.4 * (wrms - clds), 0.0)
                 stric = max(-10.8 * err_cr - 10.8 * (wrms - clds), 0.0)
-                shiv = max(24.36 * clds * (-err_cr), 0.0)
+                shiv = max(24.36 * clds * (-err_cr), 0.0) * body_c[b, 3] * flow_scale
                 sweat_sig = max(371.2 * err_cr + 33.64 * (wrms - clds), 0.0) * flow_scale
                 for s in range(n_seg):
                     e = temp[b, s, skin] - set_skin[b, s]
                     skin_factor[s] = (
-                        (1.0 + reg_s[1, s] * dil) / (1.0 + reg_s[2, s] * stric) * 2.0 ** (e / 6.0)
+                        (1.0 + reg_s[1, s] * body_c[b, 4 + s] * dil)
+                        / (1.0 + reg_s[2, s] * stric)
+                        * 2.0 ** (e / 6.0)
                     )
                 # trunk-core error weighted by core capacity (chest, back, pelvis)
                 wsum = 0.0
@@ -264,7 +266,12 @@ def _body(
                 p_sk = 0.61078 * math.exp(17.27 * ts / (ts + 237.3))
                 r_e = r_cl / (0.38 * 16.5) + 1.0 / (f_cl * 16.5 * h_c)
                 e_max = max(p_sk - phase_v[b, p, 10, s], 0.0) / r_e * area[b, s] * dry
-                e_sweat = sweat_sig * reg_s[4, s] * 2.0 ** ((ts - set_skin[b, s]) / 10.0)
+                e_sweat = (
+                    sweat_sig
+                    * reg_s[4, s]
+                    * body_c[b, 4 + n_seg + s]
+                    * 2.0 ** ((ts - set_skin[b, s]) / 10.0)
+                )
                 wettedness = 0.06
                 if e_max > 0.0:
                     wettedness = min(0.06 + 0.94 * e_sweat / e_max, 1.0)

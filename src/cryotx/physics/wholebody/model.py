@@ -239,7 +239,17 @@ def simulate_protocols(
         bodies.area_m2,
     )
     reg_s, reg_c = _regulation_arrays()
-    body_c = np.column_stack([bodies.blood_capacity_j_per_k, bodies.bmr_w, bodies.flow_scale])
+    ages = [reg.age_factors(p.body.age_y) for p in protocols]
+    body_c = np.column_stack(
+        [
+            bodies.blood_capacity_j_per_k,
+            bodies.bmr_w,
+            bodies.flow_scale,
+            np.array([a[0] for a in ages]),
+            np.array([a[1] for a in ages]),
+            np.array([a[2] for a in ages]),
+        ]
+    )
     temp = np.full((n, N_SEGMENTS, n_nodes), 36.0)
     blood = np.full(n, 36.5)
     dummy_set = np.zeros((n, N_SEGMENTS))

@@ -37,6 +37,8 @@ References
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cryotx.physics.wholebody.segments import jos3_extensive, jos3_intensive
@@ -64,6 +66,7 @@ __all__ = [
     "SKIN_DILATE",
     "SWEAT_FRAC",
     "WORK_FRAC",
+    "age_factors",
     "basal_metabolic_rate_w",
 ]
 
@@ -166,3 +169,33 @@ def basal_metabolic_rate_w(
     female = 447.593 + 9.247 * mass_kg + 3.098 * height_cm - 4.330 * age_y  # [RozaShizgal1984]
     kcal_per_day = np.where(sex, male, female)
     return kcal_per_day * 4184.0 / 86400.0
+
+
+# --- Ageing: decrements of the regulatory signals [-] (JOS-3, after Tanabe 2002) ----------
+_DILATE_60 = jos3_intensive(
+    [0.91, 0.91, 0.47, 0.47, 0.31, 0.47, 0.47, 0.47, 0.47, 0.47, 0.47, 0.31, 0.31, 0.31,
+     0.31, 0.31, 0.31]  # [Takahashi2021] vasodilation signal, age >= 60
+)  # fmt: skip
+_SWEAT_60 = jos3_intensive(
+    [0.69, 0.69, 0.59, 0.52, 0.40, 0.75, 0.75, 0.75, 0.75, 0.75, 0.75, 0.40, 0.40, 0.40,
+     0.40, 0.40, 0.40]  # [Takahashi2021] sweating signal, age >= 60
+)  # fmt: skip
+_SHIVER_BY_DECADE = (  # upper age bound, factor; [Takahashi2021] shivering signal
+    (30.0, 1.0), (40.0, 0.97514), (50.0, 0.95028), (60.0, 0.92818), (70.0, 0.90055),
+    (80.0, 0.86188), (math.inf, 0.82597),
+)  # fmt: skip
+
+
+def age_factors(age_y: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Shivering factor and per-segment vasodilation and sweating factors at an age.
+
+    Returns
+    -------
+    shiver : float
+    dilate, sweat : ndarray (N_SEGMENTS,)
+        Multipliers of the regulatory signals [-] ([Takahashi2021]; 1 below 60 years).
+    """
+    shiver = next(f for bound, f in _SHIVER_BY_DECADE if age_y < bound)
+    if age_y < 60.0:
+        return shiver, np.ones_like(_DILATE_60), np.ones_like(_SWEAT_60)
+    return shiver, _DILATE_60.copy(), _SWEAT_60.copy()
