@@ -22,6 +22,7 @@ from cryotx.services._common import (
     NotFound,
     audit,
     row_dict,
+    utc,
     utcnow,
 )
 from cryotx.services.auth import require
@@ -321,7 +322,7 @@ def end_session(
         if row.ended_at is not None:
             raise Conflict("end_reason", "the session has already ended")
         ended_at = data.ended_at or utcnow()
-        if ended_at < row.started_at.replace(tzinfo=ended_at.tzinfo):
+        if ended_at < utc(row.started_at):
             raise InputError("ended_at", "a session cannot end before it started")
         before = row_dict(row)
         row.ended_at = ended_at
