@@ -139,3 +139,21 @@ def test_cli_simulates_and_refuses(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["simulate", str(bad)])
     assert refused.exit_code == 2
     assert "agent_temp_c" in refused.stderr
+
+
+def test_repeated_sessions_each_cool_the_skin() -> None:
+    """Two 2-min chamber sessions 20 min apart (applications): two skin minima."""
+    scenario = wbc_scenario()
+    del scenario["exposure_s"]
+    scenario["applications"] = [
+        {"start_s": 0, "duration_s": 120},
+        {"start_s": 1320, "duration_s": 120},
+    ]
+    scenario["follow_up_s"] = 600
+    (result,) = simulate(scenario)
+    thigh = result.probes[0].temp_c
+    time_s = result.time_s
+    first = thigh[(time_s > 0) & (time_s <= 120)].min()
+    between = thigh[(time_s > 900) & (time_s < 1290)].max()
+    second = thigh[(time_s > 1320) & (time_s <= 1440)].min()
+    assert first < between - 5.0 and second < between - 5.0

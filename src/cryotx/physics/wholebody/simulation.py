@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -226,19 +226,23 @@ def build_protocol(scenario: Scenario, *, prefix: str = "") -> tuple[Protocol, l
     phases: list[Phase] = []
     t = 0.0
     for i, (start, end) in enumerate(schedule):
-        if start > t:
-            gap = start - t
-            before = pre_chamber.duration_s if (pre_chamber is not None and i > 0) else 0.0
+        gap = start - t
+        if gap <= 0.0 and i == 0:
+            if pre_chamber is not None:
+                pre_phases.append(pre_chamber)
+        elif gap > 0.0:
+            # before a later application (or a delayed first one): some minutes in the
+            # session gear, the rest in indoor clothing, the pre-chamber (shortened to
+            # the gap if need be) just before the exposure
+            before = 0.0 if pre_chamber is None else min(pre_chamber.duration_s, gap)
             undressed = min(UNDRESSED_AFTER_S, gap - before) if i > 0 else 0.0
-            if undressed > 0:
+            if undressed > 0.0:
                 phases.append(room_phase(undressed, gear))
-            if gap - before - undressed > 0:
+            if gap - before - undressed > 0.0:
                 phases.append(room_phase(gap - before - undressed, indoor))
-            if before > 0 and pre_chamber is not None:
-                phases.append(pre_chamber)
-        elif i == 0 and pre_chamber is not None:
-            pre_phases.append(pre_chamber)
-        phases.append(Phase(**{**exposure.__dict__, "duration_s": end - start}))
+            if pre_chamber is not None and before > 0.0:
+                phases.append(replace(pre_chamber, duration_s=before))
+        phases.append(replace(exposure, duration_s=end - start))
         t = end
     follow = scenario.duration_s - t
     if follow > 0:
