@@ -157,3 +157,16 @@ def test_repeated_sessions_each_cool_the_skin() -> None:
     between = thigh[(time_s > 900) & (time_s < 1290)].max()
     second = thigh[(time_s > 1320) & (time_s <= 1440)].min()
     assert first < between - 5.0 and second < between - 5.0
+
+
+def test_impossible_fat_and_probe_depth_are_refused() -> None:
+    fat = wbc_scenario()
+    fat["subject"]["fat_mm"] = {"hand": 30.0}
+    with pytest.raises(InputError) as info:
+        simulate(fat)
+    assert info.value.field == "subject.fat_mm" and "hand" in info.value.message
+    deep = wbc_scenario()
+    deep["probes"] = [{"measure": "intramuscular", "depth_mm": 150, "site": "calf"}]
+    with pytest.raises(InputError) as info:
+        simulate(deep)
+    assert info.value.field == "probes.0.depth_mm"

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cryotx.errors import InputError
 from cryotx.physics import tissues
 from cryotx.physics.wholebody import regulation as reg
 from cryotx.physics.wholebody.segments import (
@@ -113,7 +114,10 @@ def _shell(radius: np.ndarray, inner: np.ndarray, outer: np.ndarray, power: np.n
 
 
 def build_bodies(
-    specs: list[BodySpec], *, cells_per_layer: tuple[int, int, int, int] = CELLS_PER_LAYER
+    specs: list[BodySpec],
+    *,
+    cells_per_layer: tuple[int, int, int, int] = CELLS_PER_LAYER,
+    field_prefixes: list[str] | None = None,
 ) -> BodyArrays:
     """Size every body and build its grid.
 
@@ -123,6 +127,13 @@ def build_bodies(
         One per body (batch order).
     cells_per_layer : tuple of 4 int
         Cells in core, muscle, fat and skin (grid refinement studies).
+    field_prefixes : list of str, optional
+        Prefix of each body's field names in refusals (e.g. ``"1."`` in a batch).
+
+    Raises
+    ------
+    InputError
+        When a measured fat layer is thicker than 45 % of its segment's radius.
 
     Returns
     -------
@@ -176,7 +187,18 @@ def build_bodies(
         for name, value in spec.fat_m.items():
             fat[b, SEGMENT_INDEX[name]] = value
     skin = tissues.SKIN_THICKNESS_M
-    fat = np.minimum(fat, _MAX_FAT_FRAC_OF_RADIUS * radius - skin)
+    cap_m = _MAX_FAT_FRAC_OF_RADIUS * radius - skin
+    for b, spec in enumerate(specs):
+        for name, value in spec.fat_m.items():
+            limit = cap_m[b, SEGMENT_INDEX[name]]
+            if value > limit:
+                prefix = field_prefixes[b] if field_prefixes else ""
+                raise InputError(
+                    f"{prefix}subject.fat_mm",
+                    f"{value * 1e3:.1f} mm of fat is thicker than the {name} segment of this "
+                    f"body allows ({limit * 1e3:.1f} mm)",
+                )
+    fat = np.minimum(fat, cap_m)  # estimated (not measured) fat on small segments
 
     r_fat_out = radius - skin
     r_muscle_out = r_fat_out - fat

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cryotx.errors import InputError
 from cryotx.physics import tissues
 from cryotx.physics.wholebody import _kernel
 from cryotx.physics.wholebody import boundary as bnd
@@ -223,7 +224,11 @@ def simulate_protocols(
     WholeBodyRun
     """
     n = len(protocols)
-    bodies = build_bodies([p.body for p in protocols], cells_per_layer=cells_per_layer)
+    bodies = build_bodies(
+        [p.body for p in protocols],
+        cells_per_layer=cells_per_layer,
+        field_prefixes=[p.field_prefix for p in protocols],
+    )
     n_nodes = bodies.capacity_j_per_k.shape[2]
     muscle_top = cells_per_layer[0] + cells_per_layer[1]  # node at the muscle/fat boundary
     heights = np.array([p.body.height_m for p in protocols])
@@ -349,7 +354,13 @@ def simulate_protocols(
         for k, (segment, depth_m) in enumerate(proto.probes):
             s = SEGMENT_INDEX[segment]
             probe_seg[b, k] = s
-            probe_r[b, k] = max(bodies.outer_radius_m[b, s] - depth_m, 0.0)
+            if depth_m >= bodies.outer_radius_m[b, s]:
+                raise InputError(
+                    f"{proto.field_prefix}probes.{k}.depth_mm",
+                    f"deeper than the {segment} of this body "
+                    f"({bodies.outer_radius_m[b, s] * 1e3:.0f} mm to its axis)",
+                )
+            probe_r[b, k] = bodies.outer_radius_m[b, s] - depth_m
     ps, pv, npp = _phase_arrays([list(p.phases) for p in protocols], bodies, heights, np.zeros(n))
     skin_o, probe_o, core_o, frozen_o, energy_o = scratch(int(n_out.max()), n_probe)
     _call(
