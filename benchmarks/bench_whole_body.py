@@ -290,6 +290,34 @@ def dt_sensitivity() -> dict[float, float]:
     return {dt: max(abs(p[k] - preds[1.0][k]) for k in p) for dt, p in preds.items() if dt != 1.0}
 
 
+def step_sensitivity() -> dict[str, dict[float, float]]:
+    """Thigh skin at the end of 3 min at -110 °C: each model's change with its time step.
+
+    Reference: JOS-3 at 2 s, CryoTx at 1 s.  Returns |value(dt) - value(reference)| [°C].
+    """
+    from pythermalcomfort.models import JOS3
+
+    def jos(dt: float) -> float:
+        model = JOS3(height=1.78, weight=76.0, age=30, sex="male")
+        model.tdb, model.tr, model.v, model.rh, model.clo = -110.0, -110.0, 0.4, 0.0, 0.0
+        model.simulate(times=round(180.0 / dt), dtime=dt, output=False)
+        return float(model.t_skin[_JOS_NAMES.index("left_thigh")])
+
+    def cryotx(dt: float) -> float:
+        spec = BodySpec(male=True, age_y=30.0, height_m=1.78, mass_kg=76.0, fat_m={})
+        exposure = Phase(
+            duration_s=180.0, air_c=-110.0, air_speed_m_per_s=0.4, relative_humidity=0.0
+        )
+        proto = Protocol(body=spec, phases=(exposure,), output_times_s=(180.0,))
+        return float(simulate_protocols([proto], dt_s=dt).skin_c[0, 0, SEGMENT_INDEX["thigh"]])
+
+    jos_ref, cryotx_ref = jos(2.0), cryotx(1.0)
+    return {
+        "JOS-3": {dt: abs(jos(dt) - jos_ref) for dt in (10.0, 30.0, 60.0)},
+        "CryoTx": {dt: abs(cryotx(dt) - cryotx_ref) for dt in (10.0, 20.0, 30.0)},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bodies", type=int, default=10_000)
@@ -322,6 +350,10 @@ def main() -> None:
     print("\n    dt-sensitivity of the CryoTx predictions (max |pred(dt) - pred(1 s)|, °C):")
     for dt, change in dt_sensitivity().items():
         print(f"      dt = {dt:4.0f} s: {change:.3f}")
+    print("\n    thigh skin after 3 min at -110 °C, nude: change with the time step (°C)")
+    for model, changes in step_sensitivity().items():
+        text = ", ".join(f"dt {dt:g} s: {c:.2f}" for dt, c in changes.items())
+        print(f"      {model:7s} {text}")
     print(
         f"\n(b) speed: 3 min at -110 °C + 60 min recovery, CryoTx dt = {DEFAULT_DT_S:g} s, JOS-3 dt = {JOS_DT_S:g} s"
     )
