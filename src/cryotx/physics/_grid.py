@@ -26,7 +26,7 @@ __all__ = ["N_NODES", "Grid", "build_grid", "stack_grids"]
 
 N_SKIN = 4
 N_FAT = 8
-N_NODES = 36
+N_NODES = 32
 GROWTH = 1.12  # ratio of successive cell sizes in deep layers
 
 # vasoconstriction weight per tissue (fraction of perfusion that cold constriction can
