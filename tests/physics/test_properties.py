@@ -8,8 +8,23 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cryotx.physics import simulate
+from cryotx.physics import parse_scenarios, simulate
+from cryotx.physics.engine import _batch_arrays, run_arrays
 from cryotx.physics.tissues import LOCAL_SITES, max_fat_mm
+
+# Vasoconstriction keeps metabolic heat in tissue that is warmer than arterial blood (deep
+# muscle sits ~0.03 °C above core), so with it switched on a colder agent can leave deep
+# muscle warmer by micro-degrees, and the maximum can exceed the resting state. The
+# maximum principle and monotonicity are properties of the passive bioheat equation:
+# they are checked with the constriction switched off (Q10 kept).
+PASSIVE = {"vc_onset_c": -100.0, "vc_full_c": -200.0}
+
+
+def _passive(batch: list[dict[str, Any]]) -> list[np.ndarray]:
+    arrays, times, n_out = _batch_arrays(parse_scenarios(batch), dt_s=5.0)
+    out, _, _ = run_arrays(arrays, n_out=n_out, physiology=PASSIVE)
+    return [out[p, : len(batch[p]["probes"]), : times[p].size] for p in range(len(batch))]
+
 
 FIXED_KINDS = ["cold_water", "cryo_cuff", "cold_air", "ln2_vapour", "co2", "ice_massage"]
 PACK_KINDS = ["ice_bag", "gel_pack", "frozen_peas"]
@@ -67,11 +82,12 @@ def _coldest_input(scenario: dict[str, Any]) -> float:
 @given(scenarios())
 def test_maximum_principle(scenario: dict[str, Any]) -> None:
     """No tissue colder than the coldest agent, none warmer than its own resting state."""
-    result = simulate(scenario)[0]
     floor = _coldest_input(scenario)
-    for trace in result.probes:
+    for trace in simulate(scenario)[0].probes:  # full physiology: the floor holds
         assert np.all(trace.temp_c >= floor - 1e-9), trace.probe.measure
-        assert np.all(trace.temp_c <= max(trace.temp_c[0], 37.0) + 1e-9), trace.probe.measure
+    for temps in _passive([scenario])[0]:
+        assert np.all(temps >= floor - 1e-9)
+        assert np.all(temps <= max(temps[0], 37.0) + 1e-9)
 
 
 @SETTINGS
@@ -104,9 +120,8 @@ def test_colder_agent_never_gives_warmer_tissue(
     pair = [
         scenario | {"modality": scenario["modality"] | {"agent_temp_c": t}} for t in (warm, cold)
     ]
-    warm_result, cold_result = simulate(pair)
-    for a, b in zip(warm_result.probes, cold_result.probes, strict=True):
-        assert np.all(b.temp_c <= a.temp_c + 1e-9), a.probe.measure
+    warm, cold = _passive(pair)
+    assert np.all(cold <= warm + 1e-9)
 
 
 @SETTINGS
@@ -120,6 +135,5 @@ def test_colder_pack_never_gives_warmer_tissue(
         scenario | {"modality": scenario["modality"] | {"start_temp_c": t}}
         for t in (start_c, start_c - colder_by)
     ]
-    warm_result, cold_result = simulate(pair)
-    for a, b in zip(warm_result.probes, cold_result.probes, strict=True):
-        assert np.all(b.temp_c <= a.temp_c + 1e-9), a.probe.measure
+    warm, cold = _passive(pair)
+    assert np.all(cold <= warm + 1e-9)
