@@ -2,11 +2,12 @@
 
 Each backend (SQLite, then PostgreSQL) gets a fresh database with a small clinic, one
 server process on a free loopback port, and ``--clients`` concurrent clients (asyncio +
-httpx, one login each, made before the clock starts) sending a mix of reads (patient, vitals list, sessions list,
-patient list page; 75 %) and writes (vital signs, telemetry batch of 10 readings; 25 %)
-for ``--seconds``.  It prints throughput, p50/p95/p99 latency for reads and writes, the
-error count, and the PostgreSQL/SQLite throughput ratio.  Target: zero errors and read
-p95 under 50 ms.
+httpx; one login each, made before the clock starts) sending a mix of reads (patient,
+vitals list, sessions list, patient list page; 75 %) and writes (vital signs, telemetry
+batch of 10 readings; 25 %) for ``--seconds``: back to back (closed loop, the stress
+case) or with a random pause of mean ``--think-s`` between requests (people at screens).
+It prints throughput, p50/p95/p99 latency of reads and writes, the errors, and the
+PostgreSQL/SQLite throughput ratio.  Target: zero errors and read p95 under 50 ms.
 
 PostgreSQL: uses ``CRYOTX_TEST_POSTGRES_URL`` if set; otherwise the script re-runs itself
 under ``scripts/with-postgres.sh``, which starts and removes a throw-away server.
@@ -14,6 +15,7 @@ under ``scripts/with-postgres.sh``, which starts and removes a throw-away server
     .venv/bin/python benchmarks/bench_load.py                 # 60 s per backend
     .venv/bin/python benchmarks/bench_load.py --seconds 10    # quick run
     .venv/bin/python benchmarks/bench_load.py --backend sqlite
+    .venv/bin/python benchmarks/bench_load.py --think-s 1     # paced clients
 
 The load generator runs on the same machine as the server, so both share its cores.
 """
@@ -34,6 +36,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -126,45 +129,66 @@ def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"server did not start; see {log}")
 
 
+def _login(base: str, username: str) -> str:
+    response = httpx.post(
+        f"{base}/api/auth/login", json={"username": username, "password": PASSWORD}, timeout=60
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def _next_request(
+    client: httpx.AsyncClient, rng: random.Random, pid: int, session: tuple[int, int] | None
+) -> tuple[bool, Any]:
+    """(is_read, awaitable response) of one request drawn from the mix."""
+    if rng.random() < READ_SHARE:
+        path = rng.choice(
+            [
+                f"/api/patients/{pid}",
+                f"/api/patients/{pid}/vitals?limit=20",
+                f"/api/patients/{pid}/sessions",
+                "/api/patients?limit=20",
+            ]
+        )
+        return True, client.get(path)
+    if session is not None and rng.random() < 0.5:
+        samples = [
+            {"elapsed_s": rng.uniform(0, 1200), "skin_temp_c": 20.0, "agent_temp_c": 0.5}
+            for _ in range(10)
+        ]
+        url = f"/api/patients/{session[0]}/sessions/{session[1]}/telemetry"
+        return False, client.post(url, json={"samples": samples})
+    vitals = {"heart_rate_bpm": rng.randint(50, 100), "body_temp_c": 36.6}
+    return False, client.post(f"/api/patients/{pid}/vitals", json=vitals)
+
+
 async def _client(
-    base: str, username: str, patients: list[int], until: float, tally: Tally, seed: int
+    base: str,
+    token: str,
+    *,
+    operator: bool,
+    patients: list[int],
+    until: float,
+    tally: Tally,
+    seed: int,
+    think_s: float,
 ) -> None:
     rng = random.Random(seed)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        login = await client.post(
-            "/api/auth/login", json={"username": username, "password": PASSWORD}
-        )
-        login.raise_for_status()
-        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-        client.cookies.clear()
-        session_id = None
-        while time.monotonic() < until:
+    headers = {"Authorization": f"Bearer {token}"}
+    session: tuple[int, int] | None = None
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as client:
+        if operator:  # operators write telemetry into a session of their own
             pid = rng.choice(patients)
-            read = rng.random() < READ_SHARE
-            if read:
-                path = rng.choice(
-                    [
-                        f"/api/patients/{pid}",
-                        f"/api/patients/{pid}/vitals?limit=20",
-                        f"/api/patients/{pid}/sessions",
-                        "/api/patients?limit=20",
-                    ]
-                )
-                request = client.get(path)
-            elif session_id is not None and rng.random() < 0.5:
-                samples = [
-                    {"elapsed_s": rng.uniform(0, 1200), "skin_temp_c": 20.0, "agent_temp_c": 0.5}
-                    for _ in range(10)
-                ]
-                request = client.post(
-                    f"/api/patients/{session_id[0]}/sessions/{session_id[1]}/telemetry",
-                    json={"samples": samples},
-                )
-            else:
-                request = client.post(
-                    f"/api/patients/{pid}/vitals",
-                    json={"heart_rate_bpm": rng.randint(50, 100), "body_temp_c": 36.6},
-                )
+            started = await client.post(
+                f"/api/patients/{pid}/sessions",
+                json={"device": "bench", "modality": "ice_bag", "site": "knee"},
+            )
+            started.raise_for_status()
+            session = (pid, started.json()["id"])
+        while time.monotonic() < until:
+            if think_s > 0:  # a person at a screen: random pause with mean think_s
+                await asyncio.sleep(rng.expovariate(1.0 / think_s))
+            is_read, request = _next_request(client, rng, rng.choice(patients), session)
             start = time.perf_counter()
             try:
                 response = await request
@@ -175,24 +199,37 @@ async def _client(
             if response.status_code >= 400:
                 tally.error(str(response.status_code))
                 continue
-            (tally.read_s if read else tally.write_s).append(elapsed)
-            if session_id is None and username.endswith("operator") and not read:
-                started = await client.post(
-                    f"/api/patients/{pid}/sessions",
-                    json={"device": "bench", "modality": "ice_bag", "site": "knee"},
-                )
-                if started.status_code == 201:
-                    session_id = (pid, started.json()["id"])
+            (tally.read_s if is_read else tally.write_s).append(elapsed)
 
 
 async def _load(
-    base: str, usernames: list[str], patients: list[int], *, clients: int, seconds: float
+    base: str,
+    usernames: list[str],
+    patients: list[int],
+    *,
+    clients: int,
+    seconds: float,
+    think_s: float,
 ) -> tuple[Tally, float]:
     tally = Tally()
+    # One login per client, one after the other (argon2 is slow on purpose): untimed.
+    tokens = [_login(base, usernames[i % 2]) for i in range(clients)]
     until = time.monotonic() + seconds
     start = time.monotonic()
     await asyncio.gather(
-        *[_client(base, usernames[i % 2], patients, until, tally, seed=i) for i in range(clients)]
+        *[
+            _client(
+                base,
+                tokens[i],
+                operator=usernames[i % 2].endswith("operator"),
+                patients=patients,
+                until=until,
+                tally=tally,
+                seed=i,
+                think_s=think_s,
+            )
+            for i in range(clients)
+        ]
     )
     return tally, time.monotonic() - start
 
@@ -205,7 +242,7 @@ def _pct(values: list[float]) -> str:
 
 
 def run_backend(
-    name: str, url: str, *, clients: int, seconds: float, workdir: Path
+    name: str, url: str, *, clients: int, seconds: float, think_s: float, workdir: Path
 ) -> dict[str, float]:
     """Benchmark one backend; returns its summary figures."""
     patients, usernames = _prepare(url)
@@ -214,7 +251,14 @@ def run_backend(
     server = _serve(url, port, log)
     try:
         tally, wall_s = asyncio.run(
-            _load(f"http://127.0.0.1:{port}", usernames, patients, clients=clients, seconds=seconds)
+            _load(
+                f"http://127.0.0.1:{port}",
+                usernames,
+                patients,
+                clients=clients,
+                seconds=seconds,
+                think_s=think_s,
+            )
         )
     finally:
         server.send_signal(signal.SIGTERM)
@@ -225,8 +269,9 @@ def run_backend(
     done = len(tally.read_s) + len(tally.write_s)
     errors = sum(tally.errors.values())
     throughput = done / wall_s
+    mode = f"think time {think_s:g} s" if think_s > 0 else "closed loop"
     print(
-        f"\n{name}: {clients} clients, {wall_s:.1f} s, {done} requests, "
+        f"\n{name}: {clients} clients ({mode}), {wall_s:.1f} s, {done} requests, "
         f"{throughput:.0f} req/s, errors: {errors} {tally.errors or ''}"
     )
     print(f"  {'latency [ms]':<14}{'p50':>8} {'p95':>8} {'p99':>8}   count")
@@ -252,6 +297,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="load duration per backend")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
     parser.add_argument("--backend", choices=["both", "sqlite", "postgres"], default="both")
+    parser.add_argument(
+        "--think-s",
+        type=float,
+        default=0.0,
+        help="mean pause between a client's requests (0: closed loop)",
+    )
     args = parser.parse_args()
     pg_url = os.environ.get("CRYOTX_TEST_POSTGRES_URL")
     if args.backend != "sqlite" and not pg_url:
@@ -266,6 +317,7 @@ def main() -> None:
                 f"sqlite:///{workdir}/cryotx.sqlite3",
                 clients=args.clients,
                 seconds=args.seconds,
+                think_s=args.think_s,
                 workdir=workdir,
             )
         if args.backend in ("both", "postgres") and pg_url:
@@ -274,6 +326,7 @@ def main() -> None:
                 _postgres_database(pg_url),
                 clients=args.clients,
                 seconds=args.seconds,
+                think_s=args.think_s,
                 workdir=workdir,
             )
     if len(results) == 2:

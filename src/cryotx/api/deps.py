@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -30,8 +30,12 @@ __all__ = [
 MAX_ID = 2**31 - 1
 
 
-def get_db(request: Request) -> Database:
-    """The application's database (``app.state.db``, set by ``cryotx.asgi``)."""
+async def get_db(request: Request) -> Database:
+    """The application's database (``app.state.db``, set by ``cryotx.asgi``).
+
+    Cheap dependencies are ``async`` so that FastAPI does not send each of them through
+    the thread pool; the blocking ones (database work) stay sync.
+    """
     db: Database = request.app.state.db
     return db
 
@@ -56,10 +60,10 @@ def current_actor(request: Request, db: DbDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def permit(action: str) -> Callable[[Actor], Actor]:
+def permit(action: str) -> Callable[[Actor], Awaitable[Actor]]:
     """A dependency that lets the request through only if the user's role may ``action``."""
 
-    def _check(actor: ActorDep) -> Actor:
+    async def _check(actor: ActorDep) -> Actor:
         require(actor, action)
         return actor
 

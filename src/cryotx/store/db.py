@@ -9,8 +9,9 @@ to upgrade.  PostgreSQL is selected by a ``postgresql+psycopg://`` URL.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,9 @@ class Database:
                 url, pool_size=10, max_overflow=40, pool_pre_ping=True, pool_timeout=60
             )
         writer = self.engine.execution_options(**{_WRITE: True})
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.is_sqlite else nullcontext()
+        )
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
 
@@ -80,8 +84,13 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A unit of work committed at the end, or rolled back entirely on any error."""
-        with self._write() as session, session.begin():
+        """A unit of work committed at the end, or rolled back entirely on any error.
+
+        On SQLite the writers of this process queue on a lock first: SQLite's own busy
+        handler waits by polling with sleeps of up to 100 ms, which made write latency
+        under load jump to seconds.  The busy timeout still covers other processes.
+        """
+        with self._write_lock, self._write() as session, session.begin():
             yield session
 
     def upgrade(self) -> None:
