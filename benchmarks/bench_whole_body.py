@@ -23,6 +23,7 @@ import argparse
 import math
 import time
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -196,6 +197,76 @@ def accuracy() -> list[dict]:  # type: ignore[type-arg]
     return out
 
 
+def _skin_trace(skin: np.ndarray, probe: dict, area13: np.ndarray) -> np.ndarray:
+    """Thigh (or other site) skin, or Hardy-DuBois mean skin, from a (t, 13) CryoTx array."""
+    if probe["measure"] == "skin" and "site" in probe:
+        from cryotx.physics.wholebody.segments import SKIN_SITES
+
+        return skin[:, SEGMENT_INDEX[SKIN_SITES[probe["site"]]]]
+    return skin @ hardy_dubois_weights(area13[None, :])[0]
+
+
+def reading_time_checks() -> list[dict]:  # type: ignore[type-arg]
+    """Whole-body skin rows read three ways, both models.
+
+    * ``validator``: as ``cryotx validate`` reads them today (thermography rows
+      ``THERMOGRAPHY_DELAY_S`` after the row's time).
+    * ``stated``: the study's own ``skin_reading_delay_s`` of protocols_whole_body.json
+      where it states one (proposed validator rule), else as above.
+    * ``pre-session``: as ``stated``, but a change from baseline is taken from before the
+      pre-chamber (the study's pre-treatment value) instead of from time zero, which the
+      model puts after the pre-chamber.
+    """
+    rows, protocols = val._load(None)
+    out = []
+    for row in rows:
+        study = protocols.get(row["study_id"], {})
+        if row["measure"] != "skin":
+            continue
+        scenarios, probe, reason = val._plan(row, protocols)
+        if reason is not None or not scenarios or scenarios[0][0]["site"] != "whole_body":
+            continue
+        t_row = float(row["time_s"])
+        default = val.THERMOGRAPHY_DELAY_S if val._thermography(row, study) else 0.0
+        stated = study.get("skin_reading_delay_s")
+        delay = {"validator": default, "stated": default if stated is None else float(stated)}
+        values: dict[str, dict[str, float]] = {
+            k: {"CryoTx": 0.0, "JOS-3": 0.0} for k in ("validator", "stated", "pre-session")
+        }
+        for scenario, weight in scenarios:
+            parsed = parse_scenarios({**scenario, "probes": [probe]})[0]
+            proto, _ = build_protocol(parsed)
+            area13 = _cryotx_areas(proto)
+            pre = proto.pre_phases[1:]  # pre-chamber(s) after the indoor rest, if any
+            pre_s = sum(ph.duration_s for ph in pre)
+            end = proto.output_times_s[-1] + pre_s
+            moved = replace(
+                proto,
+                pre_phases=proto.pre_phases[:1],
+                phases=(*pre, *proto.phases),
+                output_times_s=tuple(np.arange(0.0, end + 1e-9, 5.0)),
+            )
+            for variant, prt, shift in (("now", proto, 0.0), ("moved", moved, pre_s)):
+                run = simulate_protocols([prt], dt_s=DEFAULT_DT_S)
+                n = int(run.n_out[0])
+                traces = {
+                    "CryoTx": (run.time_s[0, :n], _skin_trace(run.skin_c[0, :n], probe, area13))
+                }
+                times, res = _run_jos(prt, sex=parsed.subject.sex)
+                traces["JOS-3"] = (times, _jos_value(times, res, probe, area13))
+                keys = ("validator", "stated") if variant == "now" else ("pre-session",)
+                for key in keys:
+                    t_read = t_row + delay["stated" if key == "pre-session" else key] + shift
+                    for model, (tt, tr) in traces.items():
+                        value = float(np.interp(t_read, tt, tr))
+                        if row["reference"] == "change_from_baseline":
+                            value -= float(tr[0])
+                        values[key][model] += weight * value
+        out.append({"study_id": row["study_id"], "modality": row["modality"], "time_s": t_row,
+                    "measured_c": float(row["value_c"]), "delay_s": delay, "values": values})  # fmt: skip
+    return out
+
+
 def _cryotx_areas(proto: Protocol) -> np.ndarray:
     from cryotx.physics.wholebody.body import build_bodies
 
@@ -347,6 +418,30 @@ def main() -> None:
             f"  RMSE {label:52s} n={len(sel):2d}  CryoTx {_rmse([r['error_c'] for r in sel]):5.2f}"
             f"  JOS-3 {_rmse([r['jos3_error_c'] for r in sel]):5.2f}"
         )
+    print(
+        "\n    skin rows read three ways (error = predicted - measured, °C; see reading_time_checks)"
+    )
+    checks = reading_time_checks()
+    for c in checks:
+        parts = []
+        for key, vals in c["values"].items():
+            parts.append(
+                f"{key}: CryoTx {vals['CryoTx'] - c['measured_c']:+6.2f} JOS-3 {vals['JOS-3'] - c['measured_c']:+6.2f}"
+            )
+        print(f"      {c['study_id']:16s} {c['modality']:14s} " + " | ".join(parts))
+    for key in ("validator", "stated", "pre-session"):
+        for label, pick in (
+            ("all", lambda c: True),
+            ("without wbc_vs_pbc_4men", lambda c: c["study_id"] != "wbc_vs_pbc_4men"),
+        ):
+            sel = [c for c in checks if pick(c)]
+            errs = {
+                m: [c["values"][key][m] - c["measured_c"] for c in sel] for m in ("CryoTx", "JOS-3")
+            }
+            print(
+                f"      RMSE {key:12s} {label:24s} n={len(sel)}  CryoTx {_rmse(errs['CryoTx']):5.2f}"
+                f"  JOS-3 {_rmse(errs['JOS-3']):5.2f}"
+            )
     print("\n    dt-sensitivity of the CryoTx predictions (max |pred(dt) - pred(1 s)|, °C):")
     for dt, change in dt_sensitivity().items():
         print(f"      dt = {dt:4.0f} s: {change:.3f}")
