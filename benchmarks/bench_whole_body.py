@@ -24,6 +24,7 @@ import math
 import time
 import warnings
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -197,7 +198,7 @@ def accuracy() -> list[dict]:  # type: ignore[type-arg]
     return out
 
 
-def _skin_trace(skin: np.ndarray, probe: dict, area13: np.ndarray) -> np.ndarray:
+def _skin_trace(skin: np.ndarray, probe: dict[str, Any], area13: np.ndarray) -> np.ndarray:
     """Thigh (or other site) skin, or Hardy-DuBois mean skin, from a (t, 13) CryoTx array."""
     if probe["measure"] == "skin" and "site" in probe:
         from cryotx.physics.wholebody.segments import SKIN_SITES
@@ -206,7 +207,7 @@ def _skin_trace(skin: np.ndarray, probe: dict, area13: np.ndarray) -> np.ndarray
     return skin @ hardy_dubois_weights(area13[None, :])[0]
 
 
-def reading_time_checks() -> list[dict]:  # type: ignore[type-arg]
+def reading_time_checks() -> list[dict[str, Any]]:
     """Whole-body skin rows read three ways, both models.
 
     * ``validator``: as ``cryotx validate`` reads them today (thermography rows
