@@ -9,6 +9,8 @@ Run:  .venv/bin/python benchmarks/bench_whole_body.py [--bodies 10000] [--jos-bo
     immersion, the water temperature with a convective coefficient of 230/460 W/m²K on
     the wetted segments (JOS-3 has no water boundary of its own).  JOS-3's thigh
     "intramuscular" value is its thigh core node (it has no limb muscle layer).
+    Skin rows are also read three ways (the validator's rule, the study's stated reading
+    delay, the change from before the pre-chamber): see ``reading_time_checks``.
 (b) Speed: simulated person-minutes per second for 3 min at -110 °C plus 60 min of
     recovery: JOS-3 at 10 s steps in its own loop (one body at a time, a few timed),
     CryoTx batched over ``--bodies`` different bodies at its default step (the step used
