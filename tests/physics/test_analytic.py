@@ -16,7 +16,6 @@ from scipy.special import erf, erfc
 from cryotx.physics._grid import build_grid
 from cryotx.physics.engine import run_arrays
 from cryotx.physics.tissues import (
-    FREEZING_END_C,
     FREEZING_START_C,
     LATENT_HEAT_WATER_J_PER_KG,
     TISSUES,
@@ -31,8 +30,11 @@ ENGINES = ["numba", "numpy"]
 
 
 def erfc_error(n_cells: int, dt_s: float, engine: str = "numba") -> float:
-    """Max |T - exact| at t = 600 s in a 50 mm slab cooled at a fixed 5 °C surface from 35 °C."""
-    grid = slab_grid(depth_m=0.05, n_cells=n_cells)
+    """Max |T - exact| at t = 600 s in a 100 mm slab cooled at a fixed 5 °C surface from 35 °C.
+
+    100 mm is 8 diffusion lengths sqrt(alpha t) of (effective) muscle: a half-space to 1e-7.
+    """
+    grid = slab_grid(depth_m=0.10, n_cells=n_cells)
     arrays, n_out = batch(
         [grid],
         dt_s=dt_s,
@@ -49,8 +51,8 @@ def erfc_error(n_cells: int, dt_s: float, engine: str = "numba") -> float:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_semi_infinite_solid_matches_erfc(engine: str) -> None:
-    # 0.25 mm cells, 0.5 s steps: measured error 0.0042 °C of a 30 °C step
-    assert erfc_error(200, 0.5, engine) < 0.01
+    # 0.25 mm cells, 0.5 s steps: measured error 0.0038 °C of a 30 °C step
+    assert erfc_error(400, 0.5, engine) < 0.01
 
 
 def test_steady_planar_multilayer_is_piecewise_linear() -> None:
@@ -146,7 +148,13 @@ def neumann_front_m(*, t_s: float, surface_c: float, initial_c: float, freeze_c:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_freezing_front_follows_neumann(engine: str) -> None:
-    grid = slab_grid(depth_m=0.04, n_cells=160)
+    """A narrow (0.1 K) freezing range approaches the sharp two-phase Stefan problem.
+
+    The front (the isotherm where freezing starts) must lie within the spread of the
+    Neumann fronts for the two ends of the range, plus two cells.
+    """
+    t_start, t_end = FREEZING_START_C, FREEZING_START_C - 0.1
+    grid = slab_grid(depth_m=0.08, n_cells=320)
     arrays, n_out = batch(
         [grid],
         dt_s=0.5,
@@ -156,21 +164,14 @@ def test_freezing_front_follows_neumann(engine: str) -> None:
         initial_temp_c=5.0,
         latent=True,
     )
-    _, metrics, final = run_arrays(arrays, n_out=n_out, engine=engine, physiology=NO_PHYSIOLOGY)
+    physiology = NO_PHYSIOLOGY | {"freeze_start_c": t_start, "freeze_end_c": t_end}
+    _, metrics, final = run_arrays(arrays, n_out=n_out, engine=engine, physiology=physiology)
     front = metrics[0, 5]
     bounds = [
         neumann_front_m(t_s=1800.0, surface_c=-20.0, initial_c=5.0, freeze_c=f)
-        for f in (FREEZING_START_C, FREEZING_END_C)
+        for f in (t_start, t_end)
     ]
-    middle = neumann_front_m(
-        t_s=1800.0,
-        surface_c=-20.0,
-        initial_c=5.0,
-        freeze_c=0.5 * (FREEZING_START_C + FREEZING_END_C),
-    )
-    # the 1 K freezing range makes the sharp front ambiguous by |bounds[0]-bounds[1]|; add 2 cells
-    tolerance = abs(bounds[0] - bounds[1]) + 2 * 0.04 / 160
-    assert abs(front - middle) <= tolerance
+    tolerance = abs(bounds[0] - bounds[1]) + 2 * 0.08 / 320
+    assert min(bounds) - tolerance <= front <= max(bounds) + tolerance, (front, bounds)
     assert front > 0.005  # a real front, several mm deep
-    # no liquid tissue far below freezing: every node colder than the freezing range is frozen
     assert np.all(final[0, : grid.n_valid] >= -20.0 - 1e-9)

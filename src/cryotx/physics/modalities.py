@@ -101,10 +101,10 @@ DEFAULTS: dict[str, ModalityDefaults] = {
         "gel_pack",
         True,
         -12.0,
-        20.0,
+        15.0,
         "none",
         "start -12 °C (clinic freezer range -18 to -5 °C, estimate); 0.5 kg; water-based gel "
-        "c ~3.3 kJ/kg/K, sensible heat only (issue 2); contact h = 20 W/m²/K (fitted "
+        "c ~3.3 kJ/kg/K, sensible heat only (issue 2); contact h = 15 W/m²/K (fitted "
         "across all gel_pack studies, docs/physics.md)",
         mass_kg=0.5,
         water_frac=0.0,
