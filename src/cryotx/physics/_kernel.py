@@ -62,7 +62,7 @@ METRIC_NAMES = (
 )
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _liquid(temp: float, t_start: float, t_end: float) -> float:
     if temp >= t_start:
         return 1.0
@@ -71,12 +71,12 @@ def _liquid(temp: float, t_start: float, t_end: float) -> float:
     return (temp - t_end) / (t_start - t_end)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _enthalpy(temp: float, cap: float, lat: float, t_start: float, t_end: float) -> float:
     return cap * temp + lat * _liquid(temp, t_start, t_end)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _temperature(h: float, cap: float, lat: float, t_start: float, t_end: float) -> float:
     h_end = cap * t_end
     h_start = cap * t_start + lat
@@ -87,7 +87,7 @@ def _temperature(h: float, cap: float, lat: float, t_start: float, t_end: float)
     return t_end + (h - h_end) / (h_start - h_end) * (t_start - t_end)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _pack_temperature(
     e: float, c_solid: float, c_liquid: float, lat: float, t_melt: float
 ) -> float:
@@ -98,7 +98,7 @@ def _pack_temperature(
     return t_melt + (e - lat) / c_liquid
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _q10_factor(x: float) -> float:
     """exp(x) for the Q10 factors, |x| <= 8: (Taylor-4 of exp(x/16))^16, rel. error < 1e-4.
 
@@ -126,7 +126,7 @@ def _np_q10_factor(x: np.ndarray) -> np.ndarray:
 BLOCK = 8  # patients advanced in lockstep by one thread (independent dependency chains)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _run_block(
     p0,
     cap,
