@@ -41,6 +41,7 @@ import importlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -181,6 +182,12 @@ def _probe_position(
     return lo, hi, float((target - depth[lo]) / (depth[hi] - depth[lo]))
 
 
+@lru_cache(maxsize=4096)
+def _site_grid(site: str, fat_m: float) -> Grid:
+    """Grid of a site and fat thickness, cached (grids are only read, then stacked)."""
+    return build_grid(site, fat_m=fat_m)
+
+
 def _steady_state(arrays: dict[str, np.ndarray]) -> np.ndarray:
     """Pre-exposure steady state: resting perfusion and metabolism, skin to the room."""
     n_patients, n = arrays["cap"].shape
@@ -237,7 +244,7 @@ def _batch_arrays(
     n_out = 0
     for p, scenario in enumerate(scenarios):
         fat_m = fat_thickness_m(scenario)
-        grid = build_grid(scenario.site, fat_m=fat_m)
+        grid = _site_grid(scenario.site, fat_m)
         grids.append(grid)
         for k, probe in enumerate(scenario.probes):
             probe_lo[p, k], probe_hi[p, k], probe_w[p, k] = _probe_position(
@@ -341,11 +348,11 @@ def _metrics(
             continue  # skin_min_c already holds it, at every time step
         if name in metrics:
             name = f"{label}_{i}_min_c"
-        metrics[name] = float(np.nanmin(trace.temp_c))
+        metrics[name] = float(trace.temp_c.min())
         if math.isfinite(depths[i]) and depths[i] > deepest_depth:
             deepest, deepest_depth = trace, float(depths[i])
     if deepest is not None:
-        metrics["deep_drop_c"] = float(deepest.temp_c[0] - np.nanmin(deepest.temp_c))
+        metrics["deep_drop_c"] = float(deepest.temp_c[0] - deepest.temp_c.min())
     else:
         metrics["deep_drop_c"] = None
     return metrics
