@@ -188,6 +188,9 @@ def _run_block(
     sol = np.empty((n, nb))
     ce_arr = np.empty((n, nb))
     pf_arr = np.empty((n, nb))
+    mt_arr = np.empty((n, nb))
+    told = np.empty((n, nb))
+    phase = np.zeros(nb, dtype=np.bool_)
     # per-patient scalars
     tc = np.empty(nb)
     dtp = np.empty(nb)
@@ -274,6 +277,7 @@ def _run_block(
                 target = 0.0
             vc[b] += (target - vc[b]) * (decay_on[b] if target > vc[b] else decay_off[b])
             src[b] = 0.0
+            phase[b] = False
         # assembly fused with the forward sweep (dummy cells are decoupled and stay put);
         # branch-free so that the loop over the block's patients vectorises
         for i in range(n):
@@ -298,18 +302,19 @@ def _run_block(
                 cprime[i, b] = gu[i, b] * inv
                 ce_arr[i, b] = c
                 pf_arr[i, b] = pf
-                src[b] += mt
+                mt_arr[i, b] = mt
         # back substitution (cprime holds -upper / den, hence the +) fused with the energy
         # account and the enthalpy correction [Pham1985]
         for i in range(n - 1, -1, -1):
             for b in range(nb):
                 new = dprime[i, b] + (cprime[i, b] * sol[i + 1, b] if i < n - 1 else 0.0)
                 sol[i, b] = new
-                src[b] += (pf_arr[i, b] + deep[i, b]) * (tc[b] - new)
                 old = temp[i, b]
+                told[i, b] = old
                 if old >= f_start and new >= f_start:
                     temp[i, b] = new
                 else:
+                    phase[b] = True
                     p = p0 + b
                     cap_i = cap[p, i]
                     lat_i = lat[p, i]
@@ -317,6 +322,53 @@ def _run_block(
                         new - old
                     )
                     temp[i, b] = _temperature(h_new, cap_i, lat_i, f_start, f_end)
+        # patients with a cell in or across the freezing range: a second pass with the
+        # secant capacity of the first (the lagged capacity alone lets a cell jump the
+        # range in one step)
+        any_phase = False
+        for b in range(nb):
+            any_phase = any_phase or phase[b]
+        if any_phase:
+            for i in range(n):
+                for b in range(nb):
+                    if not phase[b]:
+                        continue
+                    p = p0 + b
+                    t0 = told[i, b]
+                    t1 = temp[i, b]
+                    cs = ce_arr[i, b]
+                    if abs(t1 - t0) > 1e-9:
+                        h1 = _enthalpy(t1, cap[p, i], lat[p, i], f_start, f_end)
+                        h0 = _enthalpy(t0, cap[p, i], lat[p, i], f_start, f_end)
+                        cs = (h1 - h0) / (t1 - t0) / dtp[b]
+                    dg = cs + pf_arr[i, b] + gsum[i, b]
+                    r = cs * t0 + pf_arr[i, b] * tc[b] + mt_arr[i, b] + deep[i, b] * tc[b]
+                    if i == 0:
+                        dg += gs[b]
+                        r += gs[b] * tx[b]
+                        inv = 1.0 / dg
+                        dprime[0, b] = r * inv
+                    else:
+                        inv = 1.0 / (dg - gl[i, b] * cprime[i - 1, b])
+                        dprime[i, b] = (r + gl[i, b] * dprime[i - 1, b]) * inv
+                    cprime[i, b] = gu[i, b] * inv
+                    ce_arr[i, b] = cs
+            for i in range(n - 1, -1, -1):
+                for b in range(nb):
+                    if not phase[b]:
+                        continue
+                    p = p0 + b
+                    new = dprime[i, b] + (cprime[i, b] * sol[i + 1, b] if i < n - 1 else 0.0)
+                    sol[i, b] = new
+                    t0 = told[i, b]
+                    h_new = _enthalpy(t0, cap[p, i], lat[p, i], f_start, f_end) + ce_arr[
+                        i, b
+                    ] * dtp[b] * (new - t0)
+                    temp[i, b] = _temperature(h_new, cap[p, i], lat[p, i], f_start, f_end)
+        # energy account with the final solution
+        for i in range(n):
+            for b in range(nb):
+                src[b] += mt_arr[i, b] + (pf_arr[i, b] + deep[i, b]) * (tc[b] - sol[i, b])
         # bookkeeping, metrics and outputs, per patient
         for b in range(nb):
             p = p0 + b
@@ -618,13 +670,30 @@ def run_numpy(
         rhs = ce / dt[:, None] * temp + pf * t_core[:, None] + mt
         rhs[:, 0] += gs * tx
         rhs[rows, last] += a["gdeep"] * t_core
-        new = solve_numpy(lower, diag, upper, rhs)
-        src = mt.sum(axis=1) + (pf * (t_core[:, None] - new)).sum(axis=1)
-        src += a["gdeep"] * (t_core - new[rows, last])
-        q_in = gs * (tx - new[:, 0])
+        sol = solve_numpy(lower, diag, upper, rhs)
         h_old = cap * temp + lat * liq
-        h_new = h_old + ce * (new - temp)
-        new = _np_temperature(h_new, cap, lat, f_start, f_end)
+        first = _np_temperature(h_old + ce * (sol - temp), cap, lat, f_start, f_end)
+        phase = ((temp < f_start) | (sol < f_start)).any(axis=1)
+        new = first
+        if phase.any():
+            # second pass with the secant capacity of the first pass (phase change only)
+            step_t = first - temp
+            h_first = cap * first + lat * _np_liquid(first, f_start, f_end)
+            secant = np.where(
+                np.abs(step_t) > 1e-9, (h_first - h_old) / np.where(step_t == 0.0, 1.0, step_t), ce
+            )
+            diag2 = secant / dt[:, None] + pf + gsum
+            diag2[:, 0] += gs
+            rhs2 = secant / dt[:, None] * temp + pf * t_core[:, None] + mt
+            rhs2[:, 0] += gs * tx
+            rhs2[rows, last] += a["gdeep"] * t_core
+            sol2 = solve_numpy(lower, diag2, upper, rhs2)
+            second = _np_temperature(h_old + secant * (sol2 - temp), cap, lat, f_start, f_end)
+            sol = np.where(phase[:, None], sol2, sol)
+            new = np.where(phase[:, None], second, first)
+        src = mt.sum(axis=1) + (pf * (t_core[:, None] - sol)).sum(axis=1)
+        src += a["gdeep"] * (t_core - sol[rows, last])
+        q_in = gs * (tx - sol[:, 0])
         temp = np.where(running[:, None], new, temp)
         q_surface += np.where(running, q_in * dt, 0.0)
         q_source += np.where(running, src * dt, 0.0)
