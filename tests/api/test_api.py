@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -185,3 +186,44 @@ def test_unstorable_input_is_refused_not_crashed_on(
         "/api/patients", headers=headers["clinician"], json={**PATIENT, "family_name": "Lee\x00"}
     )
     assert nul.status_code == 422 and nul.json()["field"] == "family_name"
+
+
+def test_screening_and_planning_with_the_real_clinical_core(client: TestClient, headers: H) -> None:
+    import cryotx.clinical
+
+    if not hasattr(cryotx.clinical, "plan"):
+        pytest.skip("cryotx.clinical.plan has not landed in this build")
+    clin = headers["clinician"]
+    pid = client.post(
+        "/api/patients",
+        headers=clin,
+        json={
+            **PATIENT,
+            "fat_mm": {"knee": 11.0},
+            "conditions": ["knee_osteoarthritis", "raynaud"],
+        },
+    ).json()["id"]
+    screened = client.post(
+        f"/api/patients/{pid}/screenings",
+        headers=clin,
+        json={"modality": "ice_bag", "site": "knee"},
+    )
+    assert screened.status_code == 201
+    stored = screened.json()
+    assert stored["decision"] in {"refer", "excluded"}  # Raynaud's phenomenon
+    assert any(reason["code"] == "raynaud" for reason in stored["reasons"])
+    again = client.get(f"/api/patients/{pid}/screenings/{stored['id']}", headers=clin).json()
+    assert again == stored
+    planned = client.post(
+        f"/api/patients/{pid}/plans",
+        headers=clin,
+        json={"condition": "knee_osteoarthritis", "site": "knee"},
+    )
+    assert planned.status_code == 201
+    plan = planned.json()
+    assert plan["decision"] == plan["plan"]["screening"]["decision"]
+    assert set(plan["plan"]) >= {"screening", "protocol", "dose", "instructions", "warnings"}
+    refused = client.post(
+        f"/api/patients/{pid}/screenings", headers=clin, json={"modality": "no_such_modality"}
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "modality"
