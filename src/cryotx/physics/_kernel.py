@@ -673,7 +673,7 @@ def run_numpy(
         sol = solve_numpy(lower, diag, upper, rhs)
         h_old = cap * temp + lat * liq
         first = _np_temperature(h_old + ce * (sol - temp), cap, lat, f_start, f_end)
-        phase = ((temp < f_start) | (sol < f_start)).any(axis=1)
+        phase: np.ndarray = np.asarray(((temp < f_start) | (sol < f_start)).any(axis=1))
         new = first
         if phase.any():
             # second pass with the secant capacity of the first pass (phase change only)
