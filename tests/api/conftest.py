@@ -115,6 +115,7 @@ class FuzzTarget:
     app: FastAPI
     client: TestClient
     headers: dict[str, dict[str, str]]
+    ids: dict[str, int]
 
 
 @pytest.fixture(
@@ -138,6 +139,6 @@ def fuzz_target(
                 )
             with TestClient(application) as test_client:
                 found = {role: _login(test_client, f"{role}1") for role in auth.ROLES}
-                _seed(test_client, found)
-                yield FuzzTarget(app=application, client=test_client, headers=found)
+                ids = _seed(test_client, found)
+                yield FuzzTarget(app=application, client=test_client, headers=found, ids=ids)
             application.state.db.dispose()
