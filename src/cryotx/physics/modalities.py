@@ -193,6 +193,7 @@ ICE_FORM_FACTOR = {
     "cubes": 0.5,  # cubes touch the skin at points, air gaps between (estimate)
 }
 """Contact coefficient of an ice bag relative to crushed ice."""
+MIN_PACK_MASS_RATIO = 0.5  # a light bag still rests on the skin: floor on the scaling (estimate)
 PACK_MASS_EXPONENT = 0.95  # contact conductance ~ (pressure)^0.95 [Mikic1974]
 STIRRED_WATER_H_W_PER_M2_K = 580.0  # [Nadel1974] swimming / stirred water
 
@@ -233,7 +234,8 @@ def boundary_for(modality: Modality, *, site: str) -> Boundary:
         contact_h = modality.heat_transfer_coefficient_w_per_m2_k
     if d.lumped and modality.mass_kg is not None:
         # a heavier pack presses harder and conforms better (more wetted contact area)
-        contact_h *= (modality.mass_kg / d.mass_kg) ** PACK_MASS_EXPONENT
+        ratio = max(modality.mass_kg / d.mass_kg, MIN_PACK_MASS_RATIO)
+        contact_h *= ratio**PACK_MASS_EXPONENT
     barrier = modality.barrier or d.barrier
     resistance = 1.0 / contact_h + BARRIER_RESISTANCE_M2_K_PER_W[barrier]
     h = 1.0 / resistance

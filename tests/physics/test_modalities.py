@@ -1,0 +1,64 @@
+"""Modality behaviour: melting ice is spent, barriers insulate, packs of more mass last."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from cryotx.physics import simulate
+from cryotx.physics.modalities import boundary_for
+from cryotx.physics.scenario import Modality
+
+
+def _knee(modality: dict[str, Any], exposure_s: float = 1200.0) -> dict[str, Any]:
+    return {
+        "subject": {"sex": "female", "fat_mm": {"knee": 8.0}},
+        "site": "knee",
+        "modality": modality,
+        "exposure_s": exposure_s,
+        "output_every_s": 30,
+    }
+
+
+def test_a_small_ice_bag_runs_out_and_the_skin_warms_under_it() -> None:
+    small, large = simulate(
+        [_knee({"kind": "ice_bag", "mass_kg": 0.02}), _knee({"kind": "ice_bag", "mass_kg": 1.0})]
+    )
+    skin_small = small.probes[0].temp_c
+    skin_large = large.probes[0].temp_c
+    # 20 g of ice over the knee holds ~6.7 kJ: spent within minutes, then the water warms
+    assert skin_small[-1] > skin_small.min() + 2.0
+    assert skin_large[-1] < skin_small[-1]
+
+
+def test_latent_heat_holds_the_pack_at_melting() -> None:
+    bc = boundary_for(Modality(kind="ice_bag", mass_kg=1.0), site="knee")
+    assert bc.mode == 1 and bc.pack_melt_c == 0.0 and bc.pack_start_j_per_m2 == 0.0
+    assert bc.pack_latent_j_per_m2 > 1e6  # 1 kg x 333.6 kJ/kg over 0.035 m²
+    gel = boundary_for(Modality(kind="gel_pack"), site="knee")
+    assert gel.pack_latent_j_per_m2 == 0.0  # sensible heat only
+
+
+def test_barriers_insulate_in_order() -> None:
+    barriers = ["none", "wet_towel", "dry_towel", "dressing"]
+    results = simulate([_knee({"kind": "ice_bag", "barrier": b}) for b in barriers])
+    minima = [r.metrics["skin_min_c"] for r in results]
+    assert minima == sorted(minima)
+    assert minima[-1] - minima[0] > 3.0
+
+
+def test_repeated_applications_cool_again() -> None:
+    scenario = _knee({"kind": "gel_pack"}) | {"exposure_s": None}
+    scenario.pop("exposure_s")
+    scenario["applications"] = [
+        {"start_s": 0, "duration_s": 600},
+        {"start_s": 1800, "duration_s": 600},
+    ]
+    scenario["follow_up_s"] = 600
+    result = simulate(scenario)[0]
+    skin = result.probes[0].temp_c
+    t = result.time_s
+    before_second = skin[np.searchsorted(t, 1800)]
+    during_second = skin[np.searchsorted(t, 2400)]
+    assert during_second < before_second - 3.0
