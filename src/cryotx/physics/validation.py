@@ -27,6 +27,7 @@ from cryotx.data import data_path
 from cryotx.errors import InputError
 from cryotx.physics.engine import simulate
 from cryotx.physics.scenario import SKIN_SITES
+from cryotx.physics.wholebody.simulation import DEFAULTS as WHOLE_BODY_DEFAULTS
 
 __all__ = ["TARGETS", "render_markdown", "render_table", "run_validation"]
 
@@ -40,7 +41,9 @@ DEFAULT_SD_C = 1.5  # issue 2: SD used where a study gives none
 OUTPUT_EVERY_S = 5.0
 # Thermal imaging reads the skin after the agent is lifted off (and the skin wiped): a
 # measurement delay, not reported by the studies.  One value for every thermography
-# study (fitted across all of them, docs/physics.md); contact-probe studies read at time_s.
+# study that does not state its own (fitted across them, docs/physics.md); a study's
+# ``skin_reading_delay_s`` (read from the paper) replaces it; contact-probe studies read
+# at time_s.
 THERMOGRAPHY_DELAY_S = 60.0
 _THERMOGRAPHY_WORDS = (
     "thermal imaging",
@@ -131,6 +134,13 @@ def _plan(
     if arm.get("agent_from_row") and _float(row["agent_temp_c"]) is not None:
         modality["agent_temp_c"] = _float(row["agent_temp_c"])
     scenario: dict[str, Any] = {"site": arm["site"], "modality": modality}
+    shift = _pre_chamber_shift_s(row, arm)
+    if shift > 0.0 and "applications" not in arm:
+        # baseline before the pre-chamber: the pre-chamber runs after time zero
+        exposure = _float(row["exposure_s"]) or arm.get("exposure_s")
+        if exposure is None:
+            return [], {}, "application duration not reported"
+        arm = {**arm, "applications": [[shift, exposure]]}
     if "applications" in arm:
         scenario["applications"] = [
             {"start_s": start, "duration_s": duration} for start, duration in arm["applications"]
@@ -144,7 +154,8 @@ def _plan(
             return [], {}, "application duration not reported"
         scenario["exposure_s"] = exposure
         end = exposure
-    scenario["follow_up_s"] = max(0.0, time_s - end) + THERMOGRAPHY_DELAY_S + OUTPUT_EVERY_S
+    delay = _reading_delay_s(row, study)
+    scenario["follow_up_s"] = max(0.0, time_s + shift - end) + delay + OUTPUT_EVERY_S
     scenario["ambient_c"] = arm.get("ambient_c", 22.0)
     scenario["output_every_s"] = OUTPUT_EVERY_S
     whole_body = arm["site"] == "whole_body"
@@ -219,14 +230,16 @@ def run_validation(*, data_dir: Path | None = None, engine: str = "numba") -> di
         for key, weight in keyed:
             result = results[key]
             trace = result.probes[unique[key]["probes"].index(probe)]
-            time_s = entry["time_s"] or 0.0
-            if time_s > 0 and _thermography(row, protocols[row["study_id"]]):
-                time_s += THERMOGRAPHY_DELAY_S
+            study = protocols[row["study_id"]]
+            shift = _pre_chamber_shift_s(row, _arm_for(row, study) or {})
+            time_s = (entry["time_s"] or 0.0) + shift
+            if time_s > shift:
+                time_s += _reading_delay_s(row, study)
             value = float(np.interp(time_s, result.time_s, trace.temp_c))
             if row["reference"] == "change_from_baseline":
                 value -= float(trace.temp_c[0])
             elif row["reference"] == "change_from_end_of_exposure":
-                end = _float(row["exposure_s"]) or 0.0
+                end = (_float(row["exposure_s"]) or 0.0) + shift
                 value -= float(np.interp(end, result.time_s, trace.temp_c))
             predicted += weight * value
         sd = entry["sd_c"] if entry["sd_c"] is not None else DEFAULT_SD_C
@@ -244,6 +257,36 @@ def run_validation(*, data_dir: Path | None = None, engine: str = "numba") -> di
         "studies": _per_study(report_rows),
         "targets": _targets(report_rows),
     }
+
+
+def _reading_delay_s(row: dict[str, str], study: dict[str, Any]) -> float:
+    """Delay between the row's time_s and the skin reading [s].
+
+    The study's own ``skin_reading_delay_s`` where it states one (whole-body engineer's
+    request, docs/whole_body.md), else ``THERMOGRAPHY_DELAY_S`` for thermography skin
+    rows, else 0 (contact probes read under the agent, at time_s).
+    """
+    if not _thermography(row, study):
+        return 0.0
+    stated = study.get("skin_reading_delay_s")
+    return THERMOGRAPHY_DELAY_S if stated is None else float(stated)
+
+
+def _pre_chamber_shift_s(row: dict[str, str], arm: dict[str, Any]) -> float:
+    """Pre-chamber duration to run after time zero for a whole-body change row [s].
+
+    A change from baseline is reported from before the session; the whole-body engine
+    runs a pre-chamber before its time zero, so for those rows the exposure starts at
+    the pre-chamber's length and the row is read that much later (docs/whole_body.md).
+    """
+    if arm.get("site") != "whole_body" or row["reference"] != "change_from_baseline":
+        return 0.0
+    modality = arm.get("modality", {})
+    pre = modality.get("pre_chamber")
+    if pre is not None:
+        return float(pre.get("duration_s", 0.0))
+    default = WHOLE_BODY_DEFAULTS.get(modality.get("kind", ""), {}).get("pre_chamber")
+    return float(default[1]) if isinstance(default, tuple) else 0.0
 
 
 def _thermography(row: dict[str, str], study: dict[str, Any]) -> bool:
