@@ -79,7 +79,8 @@ def test_a_failed_audit_write_leaves_nothing_half_written(
     def broken_audit(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(records, "audit", broken_audit)
+    # creation is audited by the shared helper in services._common
+    monkeypatch.setattr(_common, "audit", broken_audit)
     data = PatientCreate(given_name="X", family_name="Y", sex="male", birth_date="1970-01-01")
     with pytest.raises(RuntimeError):
         records.create_patient(db, staff["clinician"], data)

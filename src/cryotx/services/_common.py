@@ -1,25 +1,34 @@
-"""Pieces shared by the use cases: the acting user, service errors, audit entries."""
+"""Pieces shared by the use cases: the acting user, service errors, audit entries, row helpers."""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from cryotx.errors import CryoTxError
-from cryotx.store.models import AuditEntry, Base
+from cryotx.store.models import AuditEntry, Base, Patient
+
+if TYPE_CHECKING:  # schemas imports this module, so Page is imported where it is used
+    from cryotx.services.schemas import Page
 
 __all__ = [
     "Actor",
     "Conflict",
     "NotFound",
     "PermissionDenied",
+    "add_created",
     "audit",
     "check_text",
+    "owned_row",
+    "page_of",
+    "patient_or_404",
     "row_dict",
     "utc",
     "utcnow",
@@ -122,4 +131,62 @@ def audit(
             before=before,
             after=after,
         )
+    )
+
+
+P = TypeVar("P", bound=BaseModel)
+R = TypeVar("R", bound=Base)
+
+
+def page_of(
+    session: Session, query: Select[Any], model: type[P], *, limit: int, offset: int, order: Any
+) -> Page[P]:
+    """One page of ``query`` (ordered by ``order``, a column or a tuple) as ``model`` items."""
+    from cryotx.services.schemas import Page
+
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordering = order if isinstance(order, tuple) else (order,)
+    rows = session.scalars(query.order_by(*ordering).limit(limit).offset(offset))
+    items = [model.model_validate(row, from_attributes=True) for row in rows]
+    return Page[model](items=items, total=total, limit=limit, offset=offset)  # type: ignore[valid-type]
+
+
+def patient_or_404(session: Session, patient_id: int) -> Patient:
+    """The patient, or :class:`NotFound`."""
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("patient", patient_id)
+    return patient
+
+
+def owned_row(session: Session, model: type[R], patient_id: int, row_id: int, kind: str) -> R:
+    """Row ``row_id`` of ``model`` if it belongs to the patient, else :class:`NotFound`.
+
+    A row of another patient is reported as missing, so that ids reveal nothing.
+    """
+    row = session.get(model, row_id)
+    if row is None or getattr(row, "patient_id", None) != patient_id:
+        raise NotFound(kind, row_id)
+    return row
+
+
+def add_created(
+    session: Session, actor: Actor, row: Base, entity: str, patient_id: int | None
+) -> None:
+    """Insert ``row`` and audit its creation in the same transaction.
+
+    ``patient_id`` None means the row is the patient itself (its own id is the patient's).
+    """
+    session.add(row)
+    session.flush()
+    after = row_dict(row)
+    audit(
+        session,
+        actor,
+        action="create",
+        entity=entity,
+        entity_id=after["id"],
+        patient_id=after["id"] if patient_id is None else patient_id,
+        before=None,
+        after=after,
     )

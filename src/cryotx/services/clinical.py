@@ -18,7 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cryotx.errors import CryoTxError, InputError
-from cryotx.services._common import Actor, NotFound, audit, row_dict, utcnow
+from cryotx.services._common import (
+    Actor,
+    add_created,
+    owned_row,
+    page_of,
+    patient_or_404,
+    utcnow,
+)
 from cryotx.services.auth import require
 from cryotx.services.schemas import (
     Page,
@@ -115,13 +122,6 @@ def clinical_patient(
     return data
 
 
-def _patient(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("patient", patient_id)
-    return patient
-
-
 def screen_patient(
     db: Database, actor: Actor, patient_id: int, request: ScreeningRequest
 ) -> ScreeningPublic:
@@ -130,7 +130,7 @@ def screen_patient(
     screen = _core("screen")
     parse = _core("parse_patient")
     with db.write() as session:
-        patient = _patient(session, patient_id)
+        patient = patient_or_404(session, patient_id)
         data = clinical_patient(
             session,
             patient,
@@ -150,18 +150,7 @@ def screen_patient(
             created_at=utcnow(),
             created_by=actor.user_id,
         )
-        session.add(row)
-        session.flush()
-        audit(
-            session,
-            actor,
-            action="create",
-            entity="screenings",
-            entity_id=row.id,
-            patient_id=patient_id,
-            before=None,
-            after=row_dict(row),
-        )
+        add_created(session, actor, row, "screenings", patient_id)
         return ScreeningPublic.model_validate(row, from_attributes=True)
 
 
@@ -171,7 +160,7 @@ def plan_patient(db: Database, actor: Actor, patient_id: int, request: PlanReque
     plan = _core("plan")
     parse = _core("parse_patient")
     with db.write() as session:
-        patient = _patient(session, patient_id)
+        patient = patient_or_404(session, patient_id)
         data = clinical_patient(
             session,
             patient,
@@ -198,18 +187,7 @@ def plan_patient(db: Database, actor: Actor, patient_id: int, request: PlanReque
             created_at=utcnow(),
             created_by=actor.user_id,
         )
-        session.add(row)
-        session.flush()
-        audit(
-            session,
-            actor,
-            action="create",
-            entity="plans",
-            entity_id=row.id,
-            patient_id=patient_id,
-            before=None,
-            after=row_dict(row),
-        )
+        add_created(session, actor, row, "plans", patient_id)
         return PlanPublic.model_validate(row, from_attributes=True)
 
 
@@ -219,9 +197,7 @@ def get_screening(
     """One stored screening."""
     require(actor, "screenings.read")
     with db.read() as session:
-        row = session.get(Screening, screening_id)
-        if row is None or row.patient_id != patient_id:
-            raise NotFound("screening", screening_id)
+        row = owned_row(session, Screening, patient_id, screening_id, "screening")
         return ScreeningPublic.model_validate(row, from_attributes=True)
 
 
@@ -243,20 +219,17 @@ def list_screenings(
     if decision:
         query = query.where(Screening.decision == decision)
     with db.read() as session:
-        _patient(session, patient_id)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(Screening.id.desc()).limit(limit).offset(offset))
-        items = [ScreeningPublic.model_validate(r, from_attributes=True) for r in rows]
-        return Page[ScreeningPublic](items=items, total=total, limit=limit, offset=offset)
+        patient_or_404(session, patient_id)
+        return page_of(
+            session, query, ScreeningPublic, limit=limit, offset=offset, order=Screening.id.desc()
+        )
 
 
 def get_plan(db: Database, actor: Actor, patient_id: int, plan_id: int) -> PlanPublic:
     """One stored plan."""
     require(actor, "plans.read")
     with db.read() as session:
-        row = session.get(Plan, plan_id)
-        if row is None or row.patient_id != patient_id:
-            raise NotFound("plan", plan_id)
+        row = owned_row(session, Plan, patient_id, plan_id, "plan")
         return PlanPublic.model_validate(row, from_attributes=True)
 
 
@@ -275,8 +248,5 @@ def list_plans(
     if condition:
         query = query.where(Plan.condition == condition)
     with db.read() as session:
-        _patient(session, patient_id)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(Plan.id.desc()).limit(limit).offset(offset))
-        items = [PlanPublic.model_validate(r, from_attributes=True) for r in rows]
-        return Page[PlanPublic](items=items, total=total, limit=limit, offset=offset)
+        patient_or_404(session, patient_id)
+        return page_of(session, query, PlanPublic, limit=limit, offset=offset, order=Plan.id.desc())

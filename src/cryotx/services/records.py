@@ -9,10 +9,8 @@ or neither is.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
 
-from pydantic import BaseModel
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cryotx.errors import InputError
@@ -20,7 +18,11 @@ from cryotx.services._common import (
     Actor,
     Conflict,
     NotFound,
+    add_created,
     audit,
+    owned_row,
+    page_of,
+    patient_or_404,
     row_dict,
     utc,
     utcnow,
@@ -49,7 +51,6 @@ from cryotx.store.db import Database
 from cryotx.store.models import (
     AdverseEvent,
     AuditEntry,
-    Base,
     InstrumentResponse,
     Patient,
     Plan,
@@ -81,25 +82,6 @@ __all__ = [
     "update_patient",
 ]
 
-P = TypeVar("P", bound=BaseModel)
-
-
-def _page(
-    session: Session, query: Select[Any], model: type[P], *, limit: int, offset: int, order: Any
-) -> Page[P]:
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordering = order if isinstance(order, tuple) else (order,)
-    rows = session.scalars(query.order_by(*ordering).limit(limit).offset(offset))
-    items = [model.model_validate(row, from_attributes=True) for row in rows]
-    return Page[model](items=items, total=total, limit=limit, offset=offset)  # type: ignore[valid-type]
-
-
-def _patient(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("patient", patient_id)
-    return patient
-
 
 def _session_of(session: Session, patient_id: int, session_id: int | None) -> None:
     if session_id is None:
@@ -107,24 +89,6 @@ def _session_of(session: Session, patient_id: int, session_id: int | None) -> No
     found = session.get(TreatmentSession, session_id)
     if found is None or found.patient_id != patient_id:
         raise InputError("session_id", f"session {session_id} is not a session of this patient")
-
-
-def _created(
-    session: Session, actor: Actor, row: Base, entity: str, patient_id: int | None
-) -> None:
-    session.add(row)
-    session.flush()
-    after = row_dict(row)
-    audit(
-        session,
-        actor,
-        action="create",
-        entity=entity,
-        entity_id=after["id"],
-        patient_id=after["id"] if patient_id is None else patient_id,
-        before=None,
-        after=after,
-    )
 
 
 # --- patients ---------------------------------------------------------------------------
@@ -137,12 +101,12 @@ def create_patient(db: Database, actor: Actor, data: PatientCreate) -> PatientPu
     with db.write() as session:
         fields = data.model_dump(mode="json", exclude={"birth_date"})
         patient = Patient(**fields, birth_date=data.birth_date, created_at=now, updated_at=now)
-        _created(session, actor, patient, "patients", None)
+        add_created(session, actor, patient, "patients", None)
         return _public_patient(session, patient.id)
 
 
 def _public_patient(session: Session, patient_id: int) -> PatientPublic:
-    return PatientPublic.model_validate(_patient(session, patient_id), from_attributes=True)
+    return PatientPublic.model_validate(patient_or_404(session, patient_id), from_attributes=True)
 
 
 def get_patient(db: Database, actor: Actor, patient_id: int) -> PatientPublic:
@@ -178,7 +142,7 @@ def list_patients(
                 if condition in (conditions or [])
             ]
             query = query.where(Patient.id.in_(ids))
-        return _page(session, query, PatientPublic, limit=limit, offset=offset, order=Patient.id)
+        return page_of(session, query, PatientPublic, limit=limit, offset=offset, order=Patient.id)
 
 
 def update_patient(
@@ -195,7 +159,7 @@ def update_patient(
         if field in changes and changes[field] is None:
             changes[field] = {} if field == "fat_mm" else []
     with db.write() as session:
-        patient = _patient(session, patient_id)
+        patient = patient_or_404(session, patient_id)
         before = row_dict(patient)
         for field, value in changes.items():
             setattr(patient, field, value)
@@ -223,7 +187,7 @@ def add_vitals(db: Database, actor: Actor, patient_id: int, data: VitalCreate) -
     """Record a set of vital signs."""
     require(actor, "vitals.write")
     with db.write() as session:
-        _patient(session, patient_id)
+        patient_or_404(session, patient_id)
         fields = data.model_dump(exclude={"measured_at"})
         row = VitalSign(
             patient_id=patient_id,
@@ -231,7 +195,7 @@ def add_vitals(db: Database, actor: Actor, patient_id: int, data: VitalCreate) -
             recorded_by=actor.user_id,
             **fields,
         )
-        _created(session, actor, row, "vital_signs", patient_id)
+        add_created(session, actor, row, "vital_signs", patient_id)
         return VitalPublic.model_validate(row, from_attributes=True)
 
 
@@ -239,9 +203,7 @@ def get_vitals(db: Database, actor: Actor, patient_id: int, vital_id: int) -> Vi
     """One set of vital signs."""
     require(actor, "vitals.read")
     with db.read() as session:
-        row = session.get(VitalSign, vital_id)
-        if row is None or row.patient_id != patient_id:
-            raise NotFound("vital_signs", vital_id)
+        row = owned_row(session, VitalSign, patient_id, vital_id, "vital_signs")
         return VitalPublic.model_validate(row, from_attributes=True)
 
 
@@ -263,8 +225,8 @@ def list_vitals(
     if until is not None:
         query = query.where(VitalSign.measured_at <= until)
     with db.read() as session:
-        _patient(session, patient_id)
-        return _page(
+        patient_or_404(session, patient_id)
+        return page_of(
             session,
             query,
             VitalPublic,
@@ -283,7 +245,7 @@ def start_session(
     """Record the start of a session with its device and settings."""
     require(actor, "sessions.write")
     with db.write() as session:
-        _patient(session, patient_id)
+        patient_or_404(session, patient_id)
         if data.plan_id is not None:
             plan = session.get(Plan, data.plan_id)
             if plan is None or plan.patient_id != patient_id:
@@ -301,7 +263,7 @@ def start_session(
             notes=data.notes,
             operator_id=actor.user_id,
         )
-        _created(session, actor, row, "treatment_sessions", patient_id)
+        add_created(session, actor, row, "treatment_sessions", patient_id)
         return SessionPublic.model_validate(row, from_attributes=True)
 
 
@@ -372,8 +334,8 @@ def list_sessions(
     elif open_only is False:
         query = query.where(TreatmentSession.ended_at.is_not(None))
     with db.read() as session:
-        _patient(session, patient_id)
-        return _page(
+        patient_or_404(session, patient_id)
+        return page_of(
             session,
             query,
             SessionPublic,
@@ -415,7 +377,7 @@ def list_telemetry(
     query = select(TelemetrySample).where(TelemetrySample.session_id == session_id)
     with db.read() as session:
         _treatment(session, patient_id, session_id)
-        return _page(
+        return page_of(
             session,
             query,
             TelemetryPublic,
@@ -435,7 +397,7 @@ def add_instrument_response(
     require(actor, "instruments.write")
     check_score(data)
     with db.write() as session:
-        _patient(session, patient_id)
+        patient_or_404(session, patient_id)
         _session_of(session, patient_id, data.session_id)
         row = InstrumentResponse(
             patient_id=patient_id,
@@ -448,7 +410,7 @@ def add_instrument_response(
             measured_at=data.measured_at or utcnow(),
             recorded_by=actor.user_id,
         )
-        _created(session, actor, row, "instrument_responses", patient_id)
+        add_created(session, actor, row, "instrument_responses", patient_id)
         return InstrumentPublic.model_validate(row, from_attributes=True)
 
 
@@ -458,9 +420,7 @@ def get_instrument_response(
     """One outcome score."""
     require(actor, "instruments.read")
     with db.read() as session:
-        row = session.get(InstrumentResponse, response_id)
-        if row is None or row.patient_id != patient_id:
-            raise NotFound("instrument_response", response_id)
+        row = owned_row(session, InstrumentResponse, patient_id, response_id, "instrument_response")
         return InstrumentPublic.model_validate(row, from_attributes=True)
 
 
@@ -479,8 +439,8 @@ def list_instrument_responses(
     if instrument:
         query = query.where(InstrumentResponse.instrument == instrument)
     with db.read() as session:
-        _patient(session, patient_id)
-        return _page(
+        patient_or_404(session, patient_id)
+        return page_of(
             session,
             query,
             InstrumentPublic,
@@ -496,7 +456,7 @@ def add_adverse_event(
     """Record an adverse event."""
     require(actor, "adverse_events.write")
     with db.write() as session:
-        _patient(session, patient_id)
+        patient_or_404(session, patient_id)
         _session_of(session, patient_id, data.session_id)
         fields = data.model_dump(exclude={"onset_at"})
         row = AdverseEvent(
@@ -505,7 +465,7 @@ def add_adverse_event(
             recorded_by=actor.user_id,
             **fields,
         )
-        _created(session, actor, row, "adverse_events", patient_id)
+        add_created(session, actor, row, "adverse_events", patient_id)
         return AdverseEventPublic.model_validate(row, from_attributes=True)
 
 
@@ -515,9 +475,7 @@ def get_adverse_event(
     """One adverse event."""
     require(actor, "adverse_events.read")
     with db.read() as session:
-        row = session.get(AdverseEvent, event_id)
-        if row is None or row.patient_id != patient_id:
-            raise NotFound("adverse_event", event_id)
+        row = owned_row(session, AdverseEvent, patient_id, event_id, "adverse_event")
         return AdverseEventPublic.model_validate(row, from_attributes=True)
 
 
@@ -536,8 +494,8 @@ def list_adverse_events(
     if severity:
         query = query.where(AdverseEvent.severity == severity)
     with db.read() as session:
-        _patient(session, patient_id)
-        return _page(
+        patient_or_404(session, patient_id)
+        return page_of(
             session,
             query,
             AdverseEventPublic,
@@ -570,4 +528,4 @@ def list_audit(
     if username:
         query = query.where(AuditEntry.username == username)
     with db.read() as session:
-        return _page(session, query, AuditPublic, limit=limit, offset=offset, order=AuditEntry.id)
+        return page_of(session, query, AuditPublic, limit=limit, offset=offset, order=AuditEntry.id)
