@@ -150,11 +150,12 @@ DEFAULTS: dict[str, ModalityDefaults] = {
         "cold_air",
         False,
         -30.0,
-        6.0,
+        9.0,
         "none",
         "electric cold-air devices blow about -30 °C (issue 2; [Radecka2021] notes); forced "
-        "convection averaged over a sweeping nozzle h = 6 W/m²/K (fitted across all "
-        "cold_air studies, docs/physics.md)",
+        "convection averaged over a sweeping nozzle or a sleeve h = 9 W/m²/K (least-squares "
+        "fit across all time-resolved cold_air rows: [Radecka2021] knee, [Kminek2023] knee "
+        "and ankle, with Kminek read as thermography; docs/physics.md)",
     ),
     "co2": ModalityDefaults(
         "co2",
