@@ -123,10 +123,22 @@ def _np_q10_factor(x: np.ndarray) -> np.ndarray:
     return p * p
 
 
-BLOCK = 8  # patients advanced in lockstep by one thread (independent dependency chains)
+# Fast-math flags of the time loop: no FMA contraction and no reassociation, so that the
+# vectorised lanes and the scalar remainder compute bit-identical results (a patient's
+# answer must not depend on its place in the batch: tests/physics/test_properties.py)
+_FASTMATH = {"nnan", "ninf", "nsz", "arcp"}
+
+BLOCK = 8  # patients advanced in lockstep by one thread: the SIMD lanes of the inner loops
+
+# fields of the per-block scratch ``w[node, field, lane]`` (array of structures of arrays:
+# one contiguous BLOCK-wide vector per field and node, constant offsets between fields so
+# that the compiler can prove the inner lane loops free of aliasing and vectorise them)
+_T, _TREF, _PERF, _MET, _VCW, _CDT, _LATM, _GL, _GU, _GSUM, _DEEP = range(11)
+_CP, _DP, _SOL, _CE, _PF, _MT, _TOLD = range(11, 18)
+_NF = 18
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _run_block(
     p0,
     cap,
@@ -162,60 +174,45 @@ def _run_block(
     metrics,
 ):  # pragma: no cover - compiled
     n_all, n = cap.shape
+    # lanes past the end of the batch repeat the last patient and are never written back
     nb = min(BLOCK, n_all - p0)
     q10p = math.log(phys[0]) / 10.0
     q10m = math.log(phys[1]) / 10.0
-    same_q10 = q10p == q10m
     vc_on, vc_full = phys[2], phys[3]
     f_start, f_end = phys[6], phys[7]
     inv_range = 1.0 / (f_start - f_end)
     civd_skin, an_c, nerve_c = phys[8], phys[9], phys[10]
     n_probe = probe_lo.shape[1]
-    # node arrays laid out (node, patient) so that the inner patient loop is contiguous
-    temp = np.empty((n, nb))
-    t_ref = np.empty((n, nb))
-    perf_i = np.empty((n, nb))
-    met_i = np.empty((n, nb))
-    vcw_i = np.empty((n, nb))
-    cdt = np.empty((n, nb))
-    latm = np.empty((n, nb))
-    gl = np.zeros((n, nb))
-    gu = np.zeros((n, nb))
-    gsum = np.zeros((n, nb))
-    deep = np.zeros((n, nb))
-    cprime = np.empty((n, nb))
-    dprime = np.empty((n, nb))
-    sol = np.empty((n, nb))
-    ce_arr = np.empty((n, nb))
-    pf_arr = np.empty((n, nb))
-    mt_arr = np.empty((n, nb))
-    told = np.empty((n, nb))
-    phase = np.zeros(nb, dtype=np.bool_)
-    # per-patient scalars
-    tc = np.empty(nb)
-    dtp = np.empty(nb)
-    decay_on = np.empty(nb)
-    decay_off = np.empty(nb)
-    vc = np.zeros(nb)
-    e_pack = np.empty(nb)
-    last_app = np.full(nb, -1)
-    hx = np.empty(nb)
-    tx = np.empty(nb)
-    gs = np.empty(nb)
-    active = np.empty(nb, dtype=np.int64)
-    src = np.zeros(nb)
-    skin_min = np.full(nb, 1e9)
-    t_an = np.full(nb, -1.0)
-    t_10 = np.full(nb, -1.0)
-    below_an = np.zeros(nb)
-    below_10 = np.zeros(nb)
-    frozen = np.zeros(nb)
-    q_surface = np.zeros(nb)
-    q_source = np.zeros(nb)
-    k_out = np.ones(nb, dtype=np.int64)
+    w = np.zeros((n, _NF, BLOCK))
+    # per-lane scalars, one row each
+    s = np.zeros((8, BLOCK))
+    tc = s[0]
+    gs = s[1]
+    tx = s[2]
+    vc = s[3]
+    src = s[4]
+    phase = s[5]
+    lane = np.empty(BLOCK, dtype=np.int64)
+    dtp = np.empty(BLOCK)
+    decay_on = np.empty(BLOCK)
+    decay_off = np.empty(BLOCK)
+    e_pack = np.empty(BLOCK)
+    last_app = np.full(BLOCK, -1)
+    hx = np.empty(BLOCK)
+    active = np.empty(BLOCK, dtype=np.int64)
+    skin_min = np.full(BLOCK, 1e9)
+    t_an = np.full(BLOCK, -1.0)
+    t_10 = np.full(BLOCK, -1.0)
+    below_an = np.zeros(BLOCK)
+    below_10 = np.zeros(BLOCK)
+    frozen = np.zeros(BLOCK)
+    q_surface = np.zeros(BLOCK)
+    q_source = np.zeros(BLOCK)
+    k_out = np.ones(BLOCK, dtype=np.int64)
     max_steps = 0
-    for b in range(nb):
-        p = p0 + b
+    for b in range(BLOCK):
+        p = p0 + min(b, nb - 1)
+        lane[b] = p
         tc[b] = t_core[p]
         dtp[b] = dt[p]
         decay_on[b] = 1.0 - math.exp(-dt[p] / phys[4])
@@ -224,32 +221,34 @@ def _run_block(
         max_steps = max(max_steps, n_steps[p])
         nv = n_valid[p]
         for i in range(n):
-            temp[i, b] = tinit[p, i]
-            t_ref[i, b] = tinit[p, i]
-            perf_i[i, b] = perf0[p, i]
-            met_i[i, b] = met0[p, i]
-            vcw_i[i, b] = vcw[p, i]
-            cdt[i, b] = cap[p, i] / dt[p]
-            latm[i, b] = lat[p, i] / (f_start - f_end) / dt[p]
+            w[i, _T, b] = tinit[p, i]
+            w[i, _TREF, b] = tinit[p, i]
+            w[i, _PERF, b] = perf0[p, i]
+            w[i, _MET, b] = met0[p, i]
+            w[i, _VCW, b] = vcw[p, i]
+            w[i, _CDT, b] = cap[p, i] / dt[p]
+            w[i, _LATM, b] = lat[p, i] / (f_start - f_end) / dt[p]
             if 0 < i < nv:
-                gl[i, b] = gface[p, i - 1]
+                w[i, _GL, b] = gface[p, i - 1]
             if i < nv - 1:
-                gu[i, b] = gface[p, i]
-            gsum[i, b] = gl[i, b] + gu[i, b]
-        gsum[nv - 1, b] += gdeep[p]
-        deep[nv - 1, b] = gdeep[p]
+                w[i, _GU, b] = gface[p, i]
+            w[i, _GSUM, b] = w[i, _GL, b] + w[i, _GU, b]
+        w[nv - 1, _GSUM, b] += gdeep[p]
+        w[nv - 1, _DEEP, b] = gdeep[p]
+        if b >= nb:
+            continue
         # probes at t = 0 (skin exposed to the room)
-        t_surf = (gsurf[p] * temp[0, b] + h_amb[p] * t_amb[p]) / (gsurf[p] + h_amb[p])
+        t_surf = (gsurf[p] * w[0, _T, b] + h_amb[p] * t_amb[p]) / (gsurf[p] + h_amb[p])
         for k in range(n_probe):
             lo = probe_lo[p, k]
             hi = probe_hi[p, k]
-            va = t_surf if lo < 0 else (tc[b] if lo >= n else temp[lo, b])
-            vb = t_surf if hi < 0 else (tc[b] if hi >= n else temp[hi, b])
+            va = t_surf if lo < 0 else (tc[b] if lo >= n else w[lo, _T, b])
+            vb = t_surf if hi < 0 else (tc[b] if hi >= n else w[hi, _T, b])
             out[p, k, 0] = va + probe_w[p, k] * (vb - va)
     for step in range(1, max_steps + 1):
         # boundary and vasoconstriction, per patient
-        for b in range(nb):
-            p = p0 + b
+        for b in range(BLOCK):
+            p = lane[b]
             t_mid = (step - 0.5) * dtp[b]
             act = -1
             for a_i in range(n_apps[p]):
@@ -271,116 +270,69 @@ def _run_block(
                 hx[b] = h_amb[p]
                 tx[b] = t_amb[p]
             gs[b] = gsurf[p] * hx[b] / (gsurf[p] + hx[b])
-            t_skin = temp[0, b]
+            t_skin = w[0, _T, b]
             target = min(max((vc_on - t_skin) / (vc_on - vc_full), 0.0), 1.0)
             if act >= 0 and t_mid - app_start[p, act] >= civd_onset[p] and t_skin < civd_skin:
                 target = 0.0
             vc[b] += (target - vc[b]) * (decay_on[b] if target > vc[b] else decay_off[b])
             src[b] = 0.0
-            phase[b] = False
+            phase[b] = 0.0
         # assembly fused with the forward sweep (dummy cells are decoupled and stay put);
-        # branch-free so that the loop over the block's patients vectorises
+        # branch-free over the lanes, the surface cell peeled off
         for i in range(n):
+            ip = max(i - 1, 0)
             for b in range(nb):
-                ti = temp[i, b]
-                grow = _q10_factor(q10p * (ti - t_ref[i, b]))
-                grow_m = grow if same_q10 else _q10_factor(q10m * (ti - t_ref[i, b]))
+                ti = w[i, _T, b]
+                dti = ti - w[i, _TREF, b]
+                grow = _q10_factor(q10p * dti)
+                grow_m = _q10_factor(q10m * dti)
                 liq = min(max((ti - f_end) * inv_range, 0.0), 1.0)
-                pf = perf_i[i, b] * grow * (1.0 - vcw_i[i, b] * vc[b]) * liq
-                mt = met_i[i, b] * grow_m * liq
-                c = cdt[i, b] + (latm[i, b] if f_end < ti < f_start else 0.0)
-                dg = c + pf + gsum[i, b]
-                r = c * ti + pf * tc[b] + mt + deep[i, b] * tc[b]
-                if i == 0:
-                    dg += gs[b]
-                    r += gs[b] * tx[b]
-                    inv = 1.0 / dg
-                    dprime[0, b] = r * inv
-                else:
-                    inv = 1.0 / (dg - gl[i, b] * cprime[i - 1, b])
-                    dprime[i, b] = (r + gl[i, b] * dprime[i - 1, b]) * inv
-                cprime[i, b] = gu[i, b] * inv
-                ce_arr[i, b] = c
-                pf_arr[i, b] = pf
-                mt_arr[i, b] = mt
+                pf = w[i, _PERF, b] * grow * (1.0 - w[i, _VCW, b] * vc[b]) * liq
+                mt = w[i, _MET, b] * grow_m * liq
+                mushy = (ti > f_end) & (ti < f_start)
+                c = w[i, _CDT, b] + (w[i, _LATM, b] if mushy else 0.0)
+                dg = c + pf + w[i, _GSUM, b]
+                r = c * ti + pf * tc[b] + mt + w[i, _DEEP, b] * tc[b]
+                surf = 1.0 if i == 0 else 0.0
+                dg += surf * gs[b]
+                r += surf * (gs[b] * tx[b])
+                inv = 1.0 / (dg - w[i, _GL, b] * w[ip, _CP, b])
+                w[i, _DP, b] = (r + w[i, _GL, b] * w[ip, _DP, b]) * inv
+                w[i, _CP, b] = w[i, _GU, b] * inv
+                w[i, _CE, b] = c
+                w[i, _PF, b] = pf
+                w[i, _MT, b] = mt
         # back substitution (cprime holds -upper / den, hence the +) fused with the energy
-        # account and the enthalpy correction [Pham1985]
+        # account; cells that are or become frozen are flagged for the enthalpy correction
         for i in range(n - 1, -1, -1):
+            i_n = min(i + 1, n - 1)
+            last = 0.0 if i == n - 1 else 1.0
             for b in range(nb):
-                new = dprime[i, b] + (cprime[i, b] * sol[i + 1, b] if i < n - 1 else 0.0)
-                sol[i, b] = new
-                old = temp[i, b]
-                told[i, b] = old
-                if old >= f_start and new >= f_start:
-                    temp[i, b] = new
-                else:
-                    phase[b] = True
-                    p = p0 + b
-                    cap_i = cap[p, i]
-                    lat_i = lat[p, i]
-                    h_new = _enthalpy(old, cap_i, lat_i, f_start, f_end) + ce_arr[i, b] * dtp[b] * (
-                        new - old
-                    )
-                    temp[i, b] = _temperature(h_new, cap_i, lat_i, f_start, f_end)
-        # patients with a cell in or across the freezing range: a second pass with the
-        # secant capacity of the first (the lagged capacity alone lets a cell jump the
-        # range in one step)
+                new = w[i, _DP, b] + last * (w[i, _CP, b] * w[i_n, _SOL, b])
+                w[i, _SOL, b] = new
+                old = w[i, _T, b]
+                w[i, _TOLD, b] = old
+                w[i, _T, b] = new
+                cold = (old < f_start) | (new < f_start)
+                phase[b] = max(phase[b], 1.0 if cold else 0.0)
+                src[b] += w[i, _MT, b] + (w[i, _PF, b] + w[i, _DEEP, b]) * (tc[b] - new)
         any_phase = False
-        for b in range(nb):
-            any_phase = any_phase or phase[b]
+        for b in range(BLOCK):
+            any_phase = any_phase or phase[b] > 0.0
         if any_phase:
-            for i in range(n):
-                for b in range(nb):
-                    if not phase[b]:
-                        continue
-                    p = p0 + b
-                    t0 = told[i, b]
-                    t1 = temp[i, b]
-                    cs = ce_arr[i, b]
-                    if abs(t1 - t0) > 1e-9:
-                        h1 = _enthalpy(t1, cap[p, i], lat[p, i], f_start, f_end)
-                        h0 = _enthalpy(t0, cap[p, i], lat[p, i], f_start, f_end)
-                        cs = (h1 - h0) / (t1 - t0) / dtp[b]
-                    dg = cs + pf_arr[i, b] + gsum[i, b]
-                    r = cs * t0 + pf_arr[i, b] * tc[b] + mt_arr[i, b] + deep[i, b] * tc[b]
-                    if i == 0:
-                        dg += gs[b]
-                        r += gs[b] * tx[b]
-                        inv = 1.0 / dg
-                        dprime[0, b] = r * inv
-                    else:
-                        inv = 1.0 / (dg - gl[i, b] * cprime[i - 1, b])
-                        dprime[i, b] = (r + gl[i, b] * dprime[i - 1, b]) * inv
-                    cprime[i, b] = gu[i, b] * inv
-                    ce_arr[i, b] = cs
-            for i in range(n - 1, -1, -1):
-                for b in range(nb):
-                    if not phase[b]:
-                        continue
-                    p = p0 + b
-                    new = dprime[i, b] + (cprime[i, b] * sol[i + 1, b] if i < n - 1 else 0.0)
-                    sol[i, b] = new
-                    t0 = told[i, b]
-                    h_new = _enthalpy(t0, cap[p, i], lat[p, i], f_start, f_end) + ce_arr[
-                        i, b
-                    ] * dtp[b] * (new - t0)
-                    temp[i, b] = _temperature(h_new, cap[p, i], lat[p, i], f_start, f_end)
-        # energy account with the final solution
-        for i in range(n):
-            for b in range(nb):
-                src[b] += mt_arr[i, b] + (pf_arr[i, b] + deep[i, b]) * (tc[b] - sol[i, b])
+            _phase_change(w, lane, phase, cap, lat, dtp, tc, gs, tx, src, f_start, f_end)
         # bookkeeping, metrics and outputs, per patient
         for b in range(nb):
             p = p0 + b
             if step > n_steps[p]:
                 continue
             d = dtp[b]
-            q_in = gs[b] * (tx[b] - sol[0, b])
+            q_in = gs[b] * (tx[b] - w[0, _SOL, b])
             q_surface[b] += q_in * d
             q_source[b] += src[b] * d
             if active[b] >= 0 and mode[p] == 1:
                 e_pack[b] += d * (-q_in + pack[p, 5] * (t_amb[p] - tx[b]))
-            t_surf = (gsurf[p] * temp[0, b] + hx[b] * tx[b]) / (gsurf[p] + hx[b])
+            t_surf = (gsurf[p] * w[0, _T, b] + hx[b] * tx[b]) / (gsurf[p] + hx[b])
             if t_surf < skin_min[b]:
                 skin_min[b] = t_surf
             if t_surf <= an_c:
@@ -391,15 +343,15 @@ def _run_block(
                 below_10[b] += d
                 if t_10[b] < 0.0:
                     t_10[b] = step * d
-            if temp[0, b] < f_start:
+            if w[0, _T, b] < f_start:
                 nv = n_valid[p]
                 f_depth = depth[p, 0]
                 for i in range(1, nv):
-                    if temp[i, b] < f_start:
+                    if w[i, _T, b] < f_start:
                         f_depth = depth[p, i]
                     else:
-                        w = (f_start - temp[i - 1, b]) / (temp[i, b] - temp[i - 1, b])
-                        f_depth = depth[p, i - 1] + w * (depth[p, i] - depth[p, i - 1])
+                        ww = (f_start - w[i - 1, _T, b]) / (w[i, _T, b] - w[i - 1, _T, b])
+                        f_depth = depth[p, i - 1] + ww * (depth[p, i] - depth[p, i - 1])
                         break
                 if f_depth > frozen[b]:
                     frozen[b] = f_depth
@@ -407,13 +359,13 @@ def _run_block(
                 for k in range(n_probe):
                     lo = probe_lo[p, k]
                     hi = probe_hi[p, k]
-                    va = t_surf if lo < 0 else (tc[b] if lo >= n else temp[lo, b])
-                    vb = t_surf if hi < 0 else (tc[b] if hi >= n else temp[hi, b])
+                    va = t_surf if lo < 0 else (tc[b] if lo >= n else w[lo, _T, b])
+                    vb = t_surf if hi < 0 else (tc[b] if hi >= n else w[hi, _T, b])
                     out[p, k, k_out[b]] = va + probe_w[p, k] * (vb - va)
                 k_out[b] += 1
             if step == n_steps[p]:
                 for i in range(n):
-                    tinit[p, i] = temp[i, b]  # final state handed back in place of the initial one
+                    tinit[p, i] = w[i, _T, b]  # final state handed back in place of the initial one
     for b in range(nb):
         p = p0 + b
         metrics[p, 0] = skin_min[b]
@@ -424,6 +376,60 @@ def _run_block(
         metrics[p, 5] = frozen[b]
         metrics[p, 6] = q_surface[b]
         metrics[p, 7] = q_source[b]
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _phase_change(
+    w, lane, phase, cap, lat, dtp, tc, gs, tx, src, f_start, f_end
+):  # pragma: no cover - compiled
+    """Enthalpy correction [Pham1985] for the lanes with a cell in or across the freezing
+    range: the lagged-capacity step turned into an enthalpy change, then a second pass
+    with the secant capacity of the first (the lagged capacity alone lets a cell jump the
+    range in one step).  The energy account ``src`` of those lanes is redone with the
+    second solution."""
+    n = w.shape[0]
+    for b in range(BLOCK):
+        if phase[b] == 0.0:
+            continue
+        p = lane[b]
+        for i in range(n):
+            old = w[i, _TOLD, b]
+            new = w[i, _SOL, b]
+            if not (old >= f_start and new >= f_start):
+                h_new = _enthalpy(old, cap[p, i], lat[p, i], f_start, f_end) + w[i, _CE, b] * dtp[
+                    b
+                ] * (new - old)
+                w[i, _T, b] = _temperature(h_new, cap[p, i], lat[p, i], f_start, f_end)
+        src[b] = 0.0
+        for i in range(n):
+            t0 = w[i, _TOLD, b]
+            t1 = w[i, _T, b]
+            cs = w[i, _CE, b]
+            if abs(t1 - t0) > 1e-9:
+                h1 = _enthalpy(t1, cap[p, i], lat[p, i], f_start, f_end)
+                h0 = _enthalpy(t0, cap[p, i], lat[p, i], f_start, f_end)
+                cs = (h1 - h0) / (t1 - t0) / dtp[b]
+            dg = cs + w[i, _PF, b] + w[i, _GSUM, b]
+            r = cs * t0 + w[i, _PF, b] * tc[b] + w[i, _MT, b] + w[i, _DEEP, b] * tc[b]
+            if i == 0:
+                dg += gs[b]
+                r += gs[b] * tx[b]
+                inv = 1.0 / dg
+                w[0, _DP, b] = r * inv
+            else:
+                inv = 1.0 / (dg - w[i, _GL, b] * w[i - 1, _CP, b])
+                w[i, _DP, b] = (r + w[i, _GL, b] * w[i - 1, _DP, b]) * inv
+            w[i, _CP, b] = w[i, _GU, b] * inv
+            w[i, _CE, b] = cs
+        for i in range(n - 1, -1, -1):
+            new = w[i, _DP, b] + (w[i, _CP, b] * w[i + 1, _SOL, b] if i < n - 1 else 0.0)
+            w[i, _SOL, b] = new
+            t0 = w[i, _TOLD, b]
+            h_new = _enthalpy(t0, cap[p, i], lat[p, i], f_start, f_end) + w[i, _CE, b] * dtp[b] * (
+                new - t0
+            )
+            w[i, _T, b] = _temperature(h_new, cap[p, i], lat[p, i], f_start, f_end)
+            src[b] += w[i, _MT, b] + (w[i, _PF, b] + w[i, _DEEP, b]) * (tc[b] - new)
 
 
 @njit(cache=True, parallel=True)
