@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import numba
 import numpy as np
 
 from cryotx.physics import parse_scenarios
@@ -71,6 +72,7 @@ def main() -> None:
         f"{base['cap'].shape[1]} cells; grids for {base['cap'].shape[0]} distinct bodies built in {setup_s:.2f} s"
     )
     run_arrays(_tile(base, 2), n_out=n_out, engine="numba")  # JIT warm-up (cached on disk)
+    print(f"numba threads: {numba.get_num_threads()}, threading layer: {numba.threading_layer()}")
     print(f"{'patients':>9} {'numba pm/s':>14} {'numpy pm/s':>14} {'numba/numpy':>12}")
     for n in (1, 1_000, 100_000):
         arrays = _tile(base, n)

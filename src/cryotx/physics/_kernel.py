@@ -183,7 +183,9 @@ def _run_block(
     inv_range = 1.0 / (f_start - f_end)
     civd_skin, an_c, nerve_c = phys[8], phys[9], phys[10]
     n_probe = probe_lo.shape[1]
-    w = np.zeros((n, _NF, BLOCK))
+    # row n is a decoupled zero node: the neighbour of the first node in the forward sweep and
+    # of the last one in the back substitution, so that no lane loop needs a special case
+    w = np.zeros((n + 1, _NF, BLOCK))
     # per-lane scalars, one row each
     s = np.zeros((8, BLOCK))
     tc = s[0]
@@ -278,9 +280,9 @@ def _run_block(
             src[b] = 0.0
             phase[b] = 0.0
         # assembly fused with the forward sweep (dummy cells are decoupled and stay put);
-        # branch-free over the lanes, the surface cell peeled off
+        # branch-free over the lanes (the surface conductance enters through `surf`)
         for i in range(n):
-            ip = max(i - 1, 0)
+            ip = i - 1 if i > 0 else n
             for b in range(nb):
                 ti = w[i, _T, b]
                 dti = ti - w[i, _TREF, b]
@@ -305,10 +307,8 @@ def _run_block(
         # back substitution (cprime holds -upper / den, hence the +) fused with the energy
         # account; cells that are or become frozen are flagged for the enthalpy correction
         for i in range(n - 1, -1, -1):
-            i_n = min(i + 1, n - 1)
-            last = 0.0 if i == n - 1 else 1.0
             for b in range(nb):
-                new = w[i, _DP, b] + last * (w[i, _CP, b] * w[i_n, _SOL, b])
+                new = w[i, _DP, b] + w[i, _CP, b] * w[i + 1, _SOL, b]
                 w[i, _SOL, b] = new
                 old = w[i, _T, b]
                 w[i, _TOLD, b] = old
@@ -387,7 +387,7 @@ def _phase_change(
     with the secant capacity of the first (the lagged capacity alone lets a cell jump the
     range in one step).  The energy account ``src`` of those lanes is redone with the
     second solution."""
-    n = w.shape[0]
+    n = w.shape[0] - 1  # the last row is the zero node
     for b in range(BLOCK):
         if phase[b] == 0.0:
             continue
