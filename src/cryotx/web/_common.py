@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,8 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from cryotx.errors import InputError
+from cryotx.services import records
 from cryotx.services._common import Actor, Conflict, NotFound, PermissionDenied
 from cryotx.services.auth import (
     CSRF_FIELD,
@@ -27,19 +31,26 @@ from cryotx.services.auth import (
     csrf_token_for,
 )
 from cryotx.store.db import Database
+from cryotx.web import _forms
 
 __all__ = [
     "LOGIN_CSRF_COOKIE",
+    "REFUSALS",
     "STATIC_DIR",
     "TEMPLATES",
     "LoginRequired",
     "PageError",
     "PageUser",
+    "Visit",
     "call",
+    "check_id",
     "field_errors",
     "install_error_pages",
+    "need",
     "page_user",
     "render",
+    "submit",
+    "visit",
 ]
 
 _HERE = Path(__file__).parent
@@ -197,6 +208,102 @@ def field_errors(error: Exception) -> dict[str, str]:
             messages.setdefault(key, item.get("msg", "invalid").removeprefix("Value error, "))
         return messages
     return {"form": str(error)}
+
+
+def need(user: PageUser, action: str) -> None:
+    """A 403 page unless the user's role may do ``action``."""
+    if not user.can(action):
+        raise PageError(403, f"Your role ({user.role}) may not do this ({action}).")
+
+
+def check_id(value: int) -> int:
+    """A record id from the address, or a 404 page when no row can have it."""
+    if not 1 <= value <= 2**31 - 1:
+        raise PageError(404, "No such record.")
+    return value
+
+
+#: What a use case raises for input it refuses: shown next to the fields, status 400.
+REFUSALS = (InputError, Conflict, ValidationError)
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One logged-in page request: who, the database, the patient (if any), the posted form."""
+
+    request: Request
+    user: PageUser
+    db: Database
+    patient: Any = None
+    form: FormData | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return self.user.actor
+
+    def storing(
+        self, schema: type[Any], payload: Callable[[FormData], Any], use_case: Callable[..., T]
+    ) -> Callable[[], Awaitable[T]]:
+        """Save the posted form: ``use_case(db, actor, [patient_id,] schema(payload(form)))``.
+
+        The patient's id is passed when the visit has a patient.
+        """
+
+        async def save() -> T:
+            assert self.form is not None
+            data = schema.model_validate(payload(self.form))
+            owner = () if self.patient is None else (self.patient.id,)
+            return await call(use_case, self.db, self.actor, *owner, data)
+
+        return save
+
+
+async def visit(
+    request: Request, action: str, *, patient_id: int | None = None, posted: bool = False
+) -> Visit:
+    """Who may see this page: log-in, CSRF (for a post) and role checks, then the patient.
+
+    Raises
+    ------
+    LoginRequired, PageError
+        As :func:`page_user`; 403 when the role may not do ``action``; 404 for a missing
+        patient.
+    """
+    form = await request.form() if posted else None
+    user = await page_user(request, form)
+    need(user, action)
+    db = database(request)
+    patient = None
+    if patient_id is not None:
+        patient = await call(records.get_patient, db, user.actor, check_id(patient_id))
+    return Visit(request=request, user=user, db=db, patient=patient, form=form)
+
+
+Context = Mapping[str, Any] | Awaitable[Mapping[str, Any]]
+
+
+async def submit(
+    page: Visit,
+    save: Callable[[], Awaitable[T]],
+    *,
+    template: str,
+    context: Callable[[dict[str, Any], dict[str, str]], Context],
+    then: Callable[[T], str],
+) -> Response:
+    """Save a posted form; on a refusal show the form again with its errors by field.
+
+    ``context(values, errors)`` builds the template's context from what was typed and the
+    messages; ``then(result)`` is where to go (303) once the use case has stored it.
+    """
+    assert page.form is not None
+    try:
+        result = await save()
+    except REFUSALS as error:
+        shown = context(_forms.values(page.form), field_errors(error))
+        if inspect.isawaitable(shown):
+            shown = await shown
+        return render(page.request, template, shown, status_code=400)
+    return RedirectResponse(then(result), status_code=303)
 
 
 def render(

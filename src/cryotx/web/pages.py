@@ -8,6 +8,7 @@ work needs: an operator gets no screening or planning form, an admin no clinical
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 from datetime import UTC, date, datetime
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cryotx.errors import InputError
 from cryotx.services import auth, clinical, fhir, records
-from cryotx.services._common import Conflict, PermissionDenied
+from cryotx.services._common import PermissionDenied
 from cryotx.services.schemas import (
     PatientCreate,
     PatientUpdate,
@@ -31,15 +32,20 @@ from cryotx.services.schemas import (
 from cryotx.web import _forms
 from cryotx.web._common import (
     LOGIN_CSRF_COOKIE,
+    REFUSALS,
     PageError,
     PageUser,
     call,
+    check_id,
     database,
     field_errors,
+    need,
     new_login_csrf,
     page_user,
     render,
     safe_next,
+    submit,
+    visit,
 )
 from cryotx.web.pages_care import end_reasons
 from cryotx.web.plots import pain_trend_png
@@ -210,41 +216,33 @@ async def patient_list(
 
 @router.get("/patients/new", response_class=HTMLResponse)
 async def patient_new_form(request: Request) -> Response:
-    user = await page_user(request)
-    _need(user, "patients.write")
-    return render(request, "patient_form.html", _patient_form_context(user, None, {}, {}))
+    page = await visit(request, "patients.write")
+    return render(request, "patient_form.html", _patient_form_context(page.user, None, {}, {}))
 
 
 @router.post("/patients/new", response_class=HTMLResponse)
 async def patient_new_submit(request: Request) -> Response:
-    form = await request.form()
-    user = await page_user(request, form)
-    _need(user, "patients.write")
-    try:
-        data = PatientCreate.model_validate(_forms.patient_payload(form))
-        patient = await call(records.create_patient, database(request), user.actor, data)
-    except (InputError, Conflict, ValidationError) as error:
-        return render(
-            request,
-            "patient_form.html",
-            _patient_form_context(user, None, _forms.values(form), field_errors(error)),
-            status_code=400,
-        )
-    return RedirectResponse(f"/patients/{patient.id}", status_code=303)
+    page = await visit(request, "patients.write", posted=True)
+    return await submit(
+        page,
+        page.storing(PatientCreate, _forms.patient_payload, records.create_patient),
+        template="patient_form.html",
+        context=lambda values, errors: _patient_form_context(page.user, None, values, errors),
+        then=lambda patient: f"/patients/{patient.id}",
+    )
 
 
 @router.get("/patients/import", response_class=HTMLResponse)
 async def patient_import_form(request: Request) -> Response:
-    user = await page_user(request)
-    _need(user, "fhir.import")
-    return render(request, "patient_import.html", {"user": user, "values": {}, "errors": {}})
+    page = await visit(request, "fhir.import")
+    return render(request, "patient_import.html", {"user": page.user, "values": {}, "errors": {}})
 
 
 @router.post("/patients/import", response_class=HTMLResponse)
 async def patient_import_submit(request: Request) -> Response:
     form = await request.form()
     user = await page_user(request, form)
-    _need(user, "fhir.import")
+    need(user, "fhir.import")
     text = _forms.text(form, "resource")
     try:
         try:
@@ -254,7 +252,7 @@ async def patient_import_submit(request: Request) -> Response:
                 "resource", f"not valid JSON ({error.msg}, line {error.lineno})"
             ) from None
         patient = await call(fhir.import_fhir_patient, database(request), user.actor, resource)
-    except (InputError, Conflict, ValidationError) as error:
+    except REFUSALS as error:
         errors = field_errors(error)
         if not isinstance(error, ValidationError) and "resource" not in errors:
             errors = {"resource": "; ".join(f"{k}: {v}" for k, v in errors.items())}
@@ -269,32 +267,26 @@ async def patient_import_submit(request: Request) -> Response:
 
 @router.get("/patients/{patient_id}/edit", response_class=HTMLResponse)
 async def patient_edit_form(request: Request, patient_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "patients.write")
-    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
-    values = _forms.patient_values(patient)
-    return render(request, "patient_form.html", _patient_form_context(user, patient, values, {}))
+    page = await visit(request, "patients.write", patient_id=patient_id)
+    values = _forms.patient_values(page.patient)
+    context = _patient_form_context(page.user, page.patient, values, {})
+    return render(request, "patient_form.html", context)
 
 
 @router.post("/patients/{patient_id}/edit", response_class=HTMLResponse)
 async def patient_edit_submit(request: Request, patient_id: int) -> Response:
-    form = await request.form()
-    user = await page_user(request, form)
-    _need(user, "patients.write")
-    db = database(request)
-    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
-    try:
-        payload = _forms.patient_edit_payload(form, events=patient.events)
-        data = PatientUpdate.model_validate(payload)
-        await call(records.update_patient, db, user.actor, patient_id, data)
-    except (InputError, Conflict, ValidationError) as error:
-        return render(
-            request,
-            "patient_form.html",
-            _patient_form_context(user, patient, _forms.values(form), field_errors(error)),
-            status_code=400,
-        )
-    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+    page = await visit(request, "patients.write", patient_id=patient_id, posted=True)
+    events = page.patient.events
+    payload = functools.partial(_forms.patient_edit_payload, events=events)
+    return await submit(
+        page,
+        page.storing(PatientUpdate, payload, records.update_patient),
+        template="patient_form.html",
+        context=lambda values, errors: _patient_form_context(
+            page.user, page.patient, values, errors
+        ),
+        then=lambda _: f"/patients/{patient_id}",
+    )
 
 
 def _patient_form_context(
@@ -321,12 +313,9 @@ def _patient_form_context(
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 async def patient_detail(request: Request, patient_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "patients.read")
-    _check_id(patient_id)
-    db, actor = database(request), user.actor
+    page = await visit(request, "patients.read", patient_id=patient_id)
+    user, db, actor, patient = page.user, page.db, page.actor, page.patient
     window = {"limit": _DETAIL_LIMIT, "offset": 0}
-    patient = await call(records.get_patient, db, actor, patient_id)
     context: dict[str, Any] = {
         "user": user,
         "patient": patient,
@@ -372,37 +361,26 @@ async def _newest(lister: Any, db: Any, actor: Any, patient_id: int, *, limit: i
 
 @router.get("/patients/{patient_id}/vitals/new", response_class=HTMLResponse)
 async def vitals_form(request: Request, patient_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "vitals.write")
-    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
-    return render(
-        request, "vitals_new.html", {"user": user, "patient": patient, "values": {}, "errors": {}}
-    )
+    page = await visit(request, "vitals.write", patient_id=patient_id)
+    return render(request, "vitals_new.html", _vitals_context(page.user, page.patient, {}, {}))
 
 
 @router.post("/patients/{patient_id}/vitals/new", response_class=HTMLResponse)
 async def vitals_submit(request: Request, patient_id: int) -> Response:
-    form = await request.form()
-    user = await page_user(request, form)
-    _need(user, "vitals.write")
-    db = database(request)
-    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
-    try:
-        data = VitalCreate.model_validate(_forms.vitals_payload(form))
-        await call(records.add_vitals, db, user.actor, patient_id, data)
-    except (InputError, Conflict, ValidationError) as error:
-        return render(
-            request,
-            "vitals_new.html",
-            {
-                "user": user,
-                "patient": patient,
-                "values": _forms.values(form),
-                "errors": field_errors(error),
-            },
-            status_code=400,
-        )
-    return RedirectResponse(f"/patients/{patient_id}#vitals", status_code=303)
+    page = await visit(request, "vitals.write", patient_id=patient_id, posted=True)
+    return await submit(
+        page,
+        page.storing(VitalCreate, _forms.vitals_payload, records.add_vitals),
+        template="vitals_new.html",
+        context=lambda values, errors: _vitals_context(page.user, page.patient, values, errors),
+        then=lambda _: f"/patients/{patient_id}#vitals",
+    )
+
+
+def _vitals_context(
+    user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {"user": user, "patient": patient, "values": values, "errors": errors}
 
 
 # --------------------------------------------------------------------------- screening
@@ -410,47 +388,38 @@ async def vitals_submit(request: Request, patient_id: int) -> Response:
 
 @router.get("/patients/{patient_id}/screenings/new", response_class=HTMLResponse)
 async def screening_form(request: Request, patient_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "screenings.write")
-    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
-    return render(request, "screening_new.html", _screening_context(user, patient, {}, {}))
+    page = await visit(request, "screenings.write", patient_id=patient_id)
+    context = _screening_context(page.user, page.patient, {}, {})
+    return render(request, "screening_new.html", context)
 
 
 @router.post("/patients/{patient_id}/screenings/new", response_class=HTMLResponse)
 async def screening_submit(request: Request, patient_id: int) -> Response:
-    form = await request.form()
-    user = await page_user(request, form)
-    _need(user, "screenings.write")
-    db = database(request)
-    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
+    page = await visit(request, "screenings.write", patient_id=patient_id, posted=True)
     try:
-        data = ScreeningRequest.model_validate(_forms.screening_payload(form))
-        result = await call(clinical.screen_patient, db, user.actor, patient_id, data)
-    except (InputError, Conflict, ValidationError) as error:
-        return render(
-            request,
-            "screening_new.html",
-            _screening_context(user, patient, _forms.values(form), field_errors(error)),
-            status_code=400,
+        return await submit(
+            page,
+            page.storing(ScreeningRequest, _forms.screening_payload, clinical.screen_patient),
+            template="screening_new.html",
+            context=lambda values, errors: _screening_context(
+                page.user, page.patient, values, errors
+            ),
+            then=lambda result: f"/patients/{patient_id}/screenings/{result.id}",
         )
     except clinical.ClinicalUnavailable as error:
         raise PageError(503, f"Screening is not available on this server: {error}") from None
-    return RedirectResponse(f"/patients/{patient_id}/screenings/{result.id}", status_code=303)
 
 
 @router.get("/patients/{patient_id}/screenings/{screening_id}", response_class=HTMLResponse)
 async def screening_result(request: Request, patient_id: int, screening_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "screenings.read")
-    db = database(request)
-    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
+    page = await visit(request, "screenings.read", patient_id=patient_id)
     screening = await call(
-        clinical.get_screening, db, user.actor, patient_id, _check_id(screening_id)
+        clinical.get_screening, page.db, page.actor, patient_id, check_id(screening_id)
     )
     return render(
         request,
         "screening.html",
-        {"user": user, "patient": patient, "screening": screening, "notice": NOTICE},
+        {"user": page.user, "patient": page.patient, "screening": screening, "notice": NOTICE},
     )
 
 
@@ -475,44 +444,31 @@ def _screening_context(
 
 @router.get("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
 async def plan_form(request: Request, patient_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "plans.write")
-    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
-    return render(request, "plan_new.html", _plan_context(user, patient, {}, {}))
+    page = await visit(request, "plans.write", patient_id=patient_id)
+    return render(request, "plan_new.html", _plan_context(page.user, page.patient, {}, {}))
 
 
 @router.post("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
 async def plan_submit(request: Request, patient_id: int) -> Response:
-    form = await request.form()
-    user = await page_user(request, form)
-    _need(user, "plans.write")
-    db = database(request)
-    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
+    page = await visit(request, "plans.write", patient_id=patient_id, posted=True)
     try:
-        data = PlanRequest.model_validate(_forms.plan_payload(form))
-        result = await call(clinical.plan_patient, db, user.actor, patient_id, data)
-    except (InputError, Conflict, ValidationError) as error:
-        return render(
-            request,
-            "plan_new.html",
-            _plan_context(user, patient, _forms.values(form), field_errors(error)),
-            status_code=400,
+        return await submit(
+            page,
+            page.storing(PlanRequest, _forms.plan_payload, clinical.plan_patient),
+            template="plan_new.html",
+            context=lambda values, errors: _plan_context(page.user, page.patient, values, errors),
+            then=lambda result: f"/patients/{patient_id}/plans/{result.id}",
         )
     except clinical.ClinicalUnavailable as error:
         raise PageError(503, f"Planning is not available on this server: {error}") from None
-    return RedirectResponse(f"/patients/{patient_id}/plans/{result.id}", status_code=303)
 
 
 @router.get("/patients/{patient_id}/plans/{plan_id}", response_class=HTMLResponse)
 async def plan_result(request: Request, patient_id: int, plan_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "plans.read")
-    db = database(request)
-    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
-    plan = await call(clinical.get_plan, db, user.actor, patient_id, _check_id(plan_id))
-    return render(
-        request, "plan.html", {"user": user, "patient": patient, "plan": plan, "notice": NOTICE}
-    )
+    page = await visit(request, "plans.read", patient_id=patient_id)
+    plan = await call(clinical.get_plan, page.db, page.actor, patient_id, check_id(plan_id))
+    context = {"user": page.user, "patient": page.patient, "plan": plan, "notice": NOTICE}
+    return render(request, "plan.html", context)
 
 
 def _plan_context(
@@ -533,17 +489,6 @@ def _plan_context(
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _need(user: PageUser, action: str) -> None:
-    if not user.can(action):
-        raise PageError(403, f"Your role ({user.role}) may not do this ({action}).")
-
-
-def _check_id(value: int) -> int:
-    if not 1 <= value <= 2**31 - 1:
-        raise PageError(404, "No such record.")
-    return value
 
 
 def _age(birth_date: date, today: date) -> int:

@@ -12,11 +12,8 @@ from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
-from cryotx.errors import InputError
 from cryotx.services import clinical, records
-from cryotx.services._common import Conflict
 from cryotx.services.schemas import (
     AdverseEventCreate,
     EndReason,
@@ -27,13 +24,15 @@ from cryotx.services.schemas import (
 )
 from cryotx.web import _forms
 from cryotx.web._common import (
+    REFUSALS,
     PageError,
     PageUser,
     call,
-    database,
+    check_id,
     field_errors,
-    page_user,
     render,
+    submit,
+    visit,
 )
 
 __all__ = ["router"]
@@ -55,23 +54,12 @@ _AE_OUTCOMES = [
 ]
 
 
-def _need(user: PageUser, action: str) -> None:
-    if not user.can(action):
-        raise PageError(403, f"Your role ({user.role}) may not do this ({action}).")
-
-
-def _check_id(value: int) -> int:
-    if not 1 <= value <= 2**31 - 1:
-        raise PageError(404, "No such record.")
-    return value
-
-
 async def _sessions(request: Request, user: PageUser, patient_id: int) -> list[tuple[str, str]]:
     """The patient's sessions as select options (newest first)."""
     if not user.can("sessions.read"):
         return []
     page = await call(
-        records.list_sessions, database(request), user.actor, patient_id, limit=50, offset=0
+        records.list_sessions, request.app.state.db, user.actor, patient_id, limit=50, offset=0
     )
     return [
         (str(s.id), f"{s.started_at:%Y-%m-%d %H:%M} · {s.modality.replace('_', ' ')} · {s.site}")
@@ -88,7 +76,7 @@ async def _session_context(
     plans: list[tuple[str, str]] = []
     if user.can("plans.read"):
         page = await call(
-            clinical.list_plans, database(request), user.actor, patient.id, limit=50, offset=0
+            clinical.list_plans, request.app.state.db, user.actor, patient.id, limit=50, offset=0
         )
         plans = [
             (str(p.id), f"{p.created_at:%Y-%m-%d} · {p.condition.replace('_', ' ')} · {p.site}")
@@ -107,47 +95,40 @@ async def _session_context(
 
 @router.get("/patients/{patient_id}/sessions/new", response_class=HTMLResponse)
 async def session_form(request: Request, patient_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "sessions.write")
-    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
-    context = await _session_context(request, user, patient, {}, {})
+    page = await visit(request, "sessions.write", patient_id=patient_id)
+    context = await _session_context(request, page.user, page.patient, {}, {})
     return render(request, "session_new.html", context)
 
 
 @router.post("/patients/{patient_id}/sessions/new", response_class=HTMLResponse)
 async def session_submit(request: Request, patient_id: int) -> Response:
-    form = await request.form()
-    user = await page_user(request, form)
-    _need(user, "sessions.write")
-    db = database(request)
-    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
-    try:
-        data = SessionCreate.model_validate(_forms.session_payload(form))
-        await call(records.start_session, db, user.actor, patient_id, data)
-    except (InputError, Conflict, ValidationError) as error:
-        context = await _session_context(
-            request, user, patient, _forms.values(form), field_errors(error)
-        )
-        return render(request, "session_new.html", context, status_code=400)
-    return RedirectResponse(f"/patients/{patient_id}#sessions", status_code=303)
+    page = await visit(request, "sessions.write", patient_id=patient_id, posted=True)
+    return await submit(
+        page,
+        page.storing(SessionCreate, _forms.session_payload, records.start_session),
+        template="session_new.html",
+        context=lambda values, errors: _session_context(
+            request, page.user, page.patient, values, errors
+        ),
+        then=lambda _: f"/patients/{patient_id}#sessions",
+    )
 
 
 @router.post("/patients/{patient_id}/sessions/{session_id}/end", response_class=HTMLResponse)
 async def session_end(request: Request, patient_id: int, session_id: int) -> Response:
-    form = await request.form()
-    user = await page_user(request, form)
-    _need(user, "sessions.write")
+    page = await visit(request, "sessions.write", posted=True)
+    assert page.form is not None
     try:
-        data = SessionEnd.model_validate({"end_reason": _forms.text(form, "end_reason")})
+        data = SessionEnd.model_validate({"end_reason": _forms.text(page.form, "end_reason")})
         await call(
             records.end_session,
-            database(request),
-            user.actor,
-            _check_id(patient_id),
-            _check_id(session_id),
+            page.db,
+            page.actor,
+            check_id(patient_id),
+            check_id(session_id),
             data,
         )
-    except (InputError, Conflict, ValidationError) as error:
+    except REFUSALS as error:
         message = "; ".join(field_errors(error).values())
         raise PageError(400, f"The session was not ended: {message}") from None
     return RedirectResponse(f"/patients/{patient_id}#sessions", status_code=303)
@@ -176,29 +157,23 @@ async def _outcome_context(
 
 @router.get("/patients/{patient_id}/outcomes/new", response_class=HTMLResponse)
 async def outcome_form(request: Request, patient_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "instruments.write")
-    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
-    context = await _outcome_context(request, user, patient, {}, {})
+    page = await visit(request, "instruments.write", patient_id=patient_id)
+    context = await _outcome_context(request, page.user, page.patient, {}, {})
     return render(request, "outcome_new.html", context)
 
 
 @router.post("/patients/{patient_id}/outcomes/new", response_class=HTMLResponse)
 async def outcome_submit(request: Request, patient_id: int) -> Response:
-    form = await request.form()
-    user = await page_user(request, form)
-    _need(user, "instruments.write")
-    db = database(request)
-    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
-    try:
-        data = InstrumentCreate.model_validate(_forms.outcome_payload(form))
-        await call(records.add_instrument_response, db, user.actor, patient_id, data)
-    except (InputError, Conflict, ValidationError) as error:
-        context = await _outcome_context(
-            request, user, patient, _forms.values(form), field_errors(error)
-        )
-        return render(request, "outcome_new.html", context, status_code=400)
-    return RedirectResponse(f"/patients/{patient_id}#outcomes", status_code=303)
+    page = await visit(request, "instruments.write", patient_id=patient_id, posted=True)
+    return await submit(
+        page,
+        page.storing(InstrumentCreate, _forms.outcome_payload, records.add_instrument_response),
+        template="outcome_new.html",
+        context=lambda values, errors: _outcome_context(
+            request, page.user, page.patient, values, errors
+        ),
+        then=lambda _: f"/patients/{patient_id}#outcomes",
+    )
 
 
 # --------------------------------------------------------------------------- adverse events
@@ -222,26 +197,20 @@ async def _event_context(
 
 @router.get("/patients/{patient_id}/adverse-events/new", response_class=HTMLResponse)
 async def adverse_event_form(request: Request, patient_id: int) -> Response:
-    user = await page_user(request)
-    _need(user, "adverse_events.write")
-    patient = await call(records.get_patient, database(request), user.actor, _check_id(patient_id))
-    context = await _event_context(request, user, patient, {}, {})
+    page = await visit(request, "adverse_events.write", patient_id=patient_id)
+    context = await _event_context(request, page.user, page.patient, {}, {})
     return render(request, "adverse_event_new.html", context)
 
 
 @router.post("/patients/{patient_id}/adverse-events/new", response_class=HTMLResponse)
 async def adverse_event_submit(request: Request, patient_id: int) -> Response:
-    form = await request.form()
-    user = await page_user(request, form)
-    _need(user, "adverse_events.write")
-    db = database(request)
-    patient = await call(records.get_patient, db, user.actor, _check_id(patient_id))
-    try:
-        data = AdverseEventCreate.model_validate(_forms.adverse_event_payload(form))
-        await call(records.add_adverse_event, db, user.actor, patient_id, data)
-    except (InputError, Conflict, ValidationError) as error:
-        context = await _event_context(
-            request, user, patient, _forms.values(form), field_errors(error)
-        )
-        return render(request, "adverse_event_new.html", context, status_code=400)
-    return RedirectResponse(f"/patients/{patient_id}#adverse-events", status_code=303)
+    page = await visit(request, "adverse_events.write", patient_id=patient_id, posted=True)
+    return await submit(
+        page,
+        page.storing(AdverseEventCreate, _forms.adverse_event_payload, records.add_adverse_event),
+        template="adverse_event_new.html",
+        context=lambda values, errors: _event_context(
+            request, page.user, page.patient, values, errors
+        ),
+        then=lambda _: f"/patients/{patient_id}#adverse-events",
+    )
