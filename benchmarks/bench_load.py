@@ -1,12 +1,15 @@
 """Load benchmark of the record service: 50 clients against one ``cryotx serve`` process.
 
 Each backend (SQLite, then PostgreSQL) gets a fresh database with a small clinic, one
-server process on a free loopback port, and ``--clients`` concurrent clients (asyncio +
-httpx; one login each, made before the clock starts) sending a mix of reads (patient,
+server process on a free loopback port, and ``--clients`` concurrent clients (one
+keep-alive HTTP/1.1 connection each on asyncio streams, answers parsed by httptools; one
+login each and the operators' sessions started before the clock) sending a mix of reads (patient,
 vitals list, sessions list, patient list page; 75 %) and writes (vital signs, telemetry
 batch of 10 readings; 25 %) for ``--seconds``: back to back (closed loop, the stress
 case) or with a random pause of mean ``--think-s`` between requests (people at screens).
-It prints throughput, p50/p95/p99 latency of reads and writes, the errors, and the
+After ``--warmup-s`` of unrecorded load it prints throughput, p50/p95/p99 latency per
+kind of request, the errors per kind and cause, the CPU the server process, the load
+generator and the whole machine used during the window (from /proc), and the
 PostgreSQL/SQLite throughput ratio.  Target: zero errors and read p95 under 50 ms.
 
 PostgreSQL: uses ``CRYOTX_TEST_POSTGRES_URL`` if set; otherwise the script re-runs itself
@@ -17,13 +20,15 @@ under ``scripts/with-postgres.sh``, which starts and removes a throw-away server
     .venv/bin/python benchmarks/bench_load.py --backend sqlite
     .venv/bin/python benchmarks/bench_load.py --think-s 1     # paced clients
 
-The load generator runs on the same machine as the server, so both share its cores.
+The load generator runs on the same machine as the server, so both share its cores; it
+is a separate process from the server and costs a few percent of a core.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import signal
@@ -38,6 +43,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httptools
 import httpx
 import numpy as np
 from sqlalchemy import create_engine, make_url, text
@@ -52,18 +58,9 @@ PASSWORD = "benchmark password, not for use"
 SYSTEM = Actor(user_id=0, username="system:bench", role="admin")
 N_PATIENTS = 40
 READ_SHARE = 0.75
-
-
-@dataclass
-class Tally:
-    """Latencies [s] per kind of request and the errors seen."""
-
-    read_s: list[float] = field(default_factory=list)
-    write_s: list[float] = field(default_factory=list)
-    errors: dict[str, int] = field(default_factory=dict)
-
-    def error(self, what: str) -> None:
-        self.errors[what] = self.errors.get(what, 0) + 1
+READS = ("patient", "vitals list", "sessions list", "patient list")
+WRITES = ("add vitals", "add telemetry")
+KINDS = READS + WRITES
 
 
 def _free_port() -> int:
@@ -137,101 +134,205 @@ def _login(base: str, username: str) -> str:
     return str(response.json()["access_token"])
 
 
+class _Response:
+    """httptools parser callbacks: collect one response's body."""
+
+    def __init__(self) -> None:
+        self.body: list[bytes] = []
+        self.complete = False
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+
+
+class Connection:
+    """One HTTP/1.1 keep-alive connection of one client (asyncio streams + httptools).
+
+    httpx costs about a millisecond of CPU per request, which on a 2-core machine is CPU
+    taken from the server it measures; this client writes the request bytes itself and
+    parses the answer with httptools (the parser uvicorn uses), a few tens of microseconds.
+    """
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self._head = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n".encode()
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        """Send one request; (status, body).  Reconnects when the server closed the line."""
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self._streams
+        head = f"{method} {path} HTTP/1.1\r\n".encode() + self._head
+        if body:
+            head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+        writer.write(head + b"\r\n" + body)
+        response = _Response()
+        parser = httptools.HttpResponseParser(response)
+        try:
+            while not response.complete:
+                data = await reader.read(65536)
+                if not data:
+                    raise ConnectionResetError("server closed the connection")
+                parser.feed_data(data)
+        except BaseException:
+            self.close()
+            raise
+        if not parser.should_keep_alive():
+            self.close()
+        return parser.get_status_code(), b"".join(response.body)
+
+    def close(self) -> None:
+        if self._streams is not None:
+            self._streams[1].close()
+            self._streams = None
+
+
+@dataclass
+class Tally:
+    """Latencies [s] per kind of request and the errors seen (per kind and cause)."""
+
+    recording: bool = False
+    latency_s: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def error(self, kind: str, what: str) -> None:
+        if self.recording:
+            key = f"{kind}: {what}"
+            self.errors[key] = self.errors.get(key, 0) + 1
+
+
 def _next_request(
-    client: httpx.AsyncClient, rng: random.Random, pid: int, session: tuple[int, int] | None
-) -> tuple[bool, Any]:
-    """(is_read, awaitable response) of one request drawn from the mix."""
+    rng: random.Random, pid: int, session: tuple[int, int] | None
+) -> tuple[str, str, str, bytes]:
+    """(kind, method, path, body) of one request drawn from the mix."""
     if rng.random() < READ_SHARE:
-        path = rng.choice(
-            [
-                f"/api/patients/{pid}",
-                f"/api/patients/{pid}/vitals?limit=20",
-                f"/api/patients/{pid}/sessions",
-                "/api/patients?limit=20",
-            ]
-        )
-        return True, client.get(path)
+        kind = rng.choice(READS)
+        path = {
+            "patient": f"/api/patients/{pid}",
+            "vitals list": f"/api/patients/{pid}/vitals?limit=20",
+            "sessions list": f"/api/patients/{pid}/sessions",
+            "patient list": "/api/patients?limit=20",
+        }[kind]
+        return kind, "GET", path, b""
     if session is not None and rng.random() < 0.5:
         samples = [
             {"elapsed_s": rng.uniform(0, 1200), "skin_temp_c": 20.0, "agent_temp_c": 0.5}
             for _ in range(10)
         ]
         url = f"/api/patients/{session[0]}/sessions/{session[1]}/telemetry"
-        return False, client.post(url, json={"samples": samples})
+        return "add telemetry", "POST", url, json.dumps({"samples": samples}).encode()
     vitals = {"heart_rate_bpm": rng.randint(50, 100), "body_temp_c": 36.6}
-    return False, client.post(f"/api/patients/{pid}/vitals", json=vitals)
+    return "add vitals", "POST", f"/api/patients/{pid}/vitals", json.dumps(vitals).encode()
+
+
+async def _start_session(connection: Connection, pid: int) -> tuple[int, int]:
+    body = json.dumps({"device": "bench", "modality": "ice_bag", "site": "knee"}).encode()
+    status, answer = await connection.request("POST", f"/api/patients/{pid}/sessions", body)
+    if status != 201:
+        raise RuntimeError(f"could not start a session: {status} {answer[:200]!r}")
+    return pid, int(json.loads(answer)["id"])
 
 
 async def _client(
-    base: str,
-    token: str,
+    connection: Connection,
+    rng: random.Random,
     *,
-    operator: bool,
+    session: tuple[int, int] | None,
     patients: list[int],
     until: float,
     tally: Tally,
-    seed: int,
     think_s: float,
 ) -> None:
-    rng = random.Random(seed)
-    headers = {"Authorization": f"Bearer {token}"}
-    session: tuple[int, int] | None = None
-    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as client:
-        if operator:  # operators write telemetry into a session of their own
-            pid = rng.choice(patients)
-            started = await client.post(
-                f"/api/patients/{pid}/sessions",
-                json={"device": "bench", "modality": "ice_bag", "site": "knee"},
-            )
-            started.raise_for_status()
-            session = (pid, started.json()["id"])
-        while time.monotonic() < until:
-            if think_s > 0:  # a person at a screen: random pause with mean think_s
-                await asyncio.sleep(rng.expovariate(1.0 / think_s))
-            is_read, request = _next_request(client, rng, rng.choice(patients), session)
-            start = time.perf_counter()
-            try:
-                response = await request
-            except httpx.HTTPError as error:
-                tally.error(type(error).__name__)
-                continue
-            elapsed = time.perf_counter() - start
-            if response.status_code >= 400:
-                tally.error(str(response.status_code))
-                continue
-            (tally.read_s if is_read else tally.write_s).append(elapsed)
+    while time.monotonic() < until:
+        if think_s > 0:  # a person at a screen: random pause with mean think_s
+            await asyncio.sleep(rng.expovariate(1.0 / think_s))
+        kind, method, path, body = _next_request(rng, rng.choice(patients), session)
+        start = time.perf_counter()
+        try:
+            status, answer = await connection.request(method, path, body)
+            json.loads(answer)  # a 2xx must carry a JSON document, not just a status
+        except (OSError, ValueError) as error:
+            tally.error(kind, type(error).__name__)
+            continue
+        elapsed = time.perf_counter() - start
+        if status >= 400:
+            tally.error(kind, str(status))
+        elif tally.recording:
+            tally.latency_s[kind].append(elapsed)
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU time (user + system) of a process so far [s], from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_s() -> float:
+    """CPU time all processes of the machine used so far [s], from /proc/stat (Linux)."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuShare:
+    """CPU used during the measured window, in cores (1.0 = one core busy all the time)."""
+
+    server: float = float("nan")
+    generator: float = float("nan")
+    machine: float = float("nan")
 
 
 async def _load(
-    base: str,
-    usernames: list[str],
+    host: str,
+    port: int,
+    tokens: list[str],
+    operators: list[bool],
     patients: list[int],
     *,
-    clients: int,
     seconds: float,
+    warmup_s: float,
     think_s: float,
-) -> tuple[Tally, float]:
+    server_pid: int,
+) -> tuple[Tally, float, CpuShare]:
     tally = Tally()
-    # One login per client, one after the other (argon2 is slow on purpose): untimed.
-    tokens = [_login(base, usernames[i % 2]) for i in range(clients)]
-    until = time.monotonic() + seconds
-    start = time.monotonic()
-    await asyncio.gather(
+    connections = [Connection(host, port, token) for token in tokens]
+    rngs = [random.Random(i) for i in range(len(tokens))]
+    # Operators write telemetry into a session of their own, started before the clock.
+    sessions = [
+        await _start_session(c, rng.choice(patients)) if is_operator else None
+        for c, rng, is_operator in zip(connections, rngs, operators, strict=True)
+    ]
+    loop = asyncio.get_running_loop()
+    until = time.monotonic() + warmup_s + seconds
+    clients = asyncio.gather(
         *[
-            _client(
-                base,
-                tokens[i],
-                operator=usernames[i % 2].endswith("operator"),
-                patients=patients,
-                until=until,
-                tally=tally,
-                seed=i,
-                think_s=think_s,
-            )
-            for i in range(clients)
+            _client(c, rng, session=s, patients=patients, until=until, tally=tally, think_s=think_s)
+            for c, rng, s in zip(connections, rngs, sessions, strict=True)
         ]
     )
-    return tally, time.monotonic() - start
+    await asyncio.sleep(warmup_s)  # connections opened, caches warm: start counting
+    tally.recording = True
+    start, server0, machine0 = time.monotonic(), _cpu_s(server_pid), _machine_busy_s()
+    generator0 = time.process_time()
+    done = loop.create_future()
+    loop.call_later(seconds, done.set_result, None)
+    await done
+    tally.recording = False
+    wall_s = time.monotonic() - start
+    cpu = CpuShare(
+        server=(_cpu_s(server_pid) - server0) / wall_s,
+        generator=(time.process_time() - generator0) / wall_s,
+        machine=(_machine_busy_s() - machine0) / wall_s,
+    )
+    await clients
+    for connection in connections:
+        connection.close()
+    return tally, wall_s, cpu
 
 
 def _pct(values: list[float]) -> str:
@@ -241,8 +342,24 @@ def _pct(values: list[float]) -> str:
     return f"{p50:8.1f} {p95:8.1f} {p99:8.1f}"
 
 
+def _run_loop(coroutine: Any) -> Any:
+    """Run on uvloop when installed (a cheaper event loop for the generator too)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
 def run_backend(
-    name: str, url: str, *, clients: int, seconds: float, think_s: float, workdir: Path
+    name: str,
+    url: str,
+    *,
+    clients: int,
+    seconds: float,
+    warmup_s: float,
+    think_s: float,
+    workdir: Path,
 ) -> dict[str, float]:
     """Benchmark one backend; returns its summary figures."""
     patients, usernames = _prepare(url)
@@ -250,34 +367,58 @@ def run_backend(
     log = workdir / f"server-{name}.log"
     server = _serve(url, port, log)
     try:
-        tally, wall_s = asyncio.run(
+        # One login per client, one after the other (argon2 is slow on purpose): untimed.
+        base = f"http://127.0.0.1:{port}"
+        tokens = [_login(base, usernames[i % 2]) for i in range(clients)]
+        operators = [usernames[i % 2].endswith("operator") for i in range(clients)]
+        load_before = os.getloadavg()[0]
+        tally, wall_s, cpu = _run_loop(
             _load(
-                f"http://127.0.0.1:{port}",
-                usernames,
+                "127.0.0.1",
+                port,
+                tokens,
+                operators,
                 patients,
-                clients=clients,
                 seconds=seconds,
+                warmup_s=warmup_s,
                 think_s=think_s,
+                server_pid=server.pid,
             )
         )
+        load_after = os.getloadavg()[0]
     finally:
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
-    done = len(tally.read_s) + len(tally.write_s)
+    reads = [x for kind in READS for x in tally.latency_s[kind]]
+    writes = [x for kind in WRITES for x in tally.latency_s[kind]]
+    done = len(reads) + len(writes)
     errors = sum(tally.errors.values())
     throughput = done / wall_s
     mode = f"think time {think_s:g} s" if think_s > 0 else "closed loop"
     print(
-        f"\n{name}: {clients} clients ({mode}), {wall_s:.1f} s, {done} requests, "
-        f"{throughput:.0f} req/s, errors: {errors} {tally.errors or ''}"
+        f"\n{name}: {clients} clients ({mode}), {wall_s:.1f} s measured after {warmup_s:g} s "
+        f"warm-up, {done} requests, {throughput:.0f} req/s, errors: {errors} "
+        f"{tally.errors or ''}"
     )
-    print(f"  {'latency [ms]':<14}{'p50':>8} {'p95':>8} {'p99':>8}   count")
-    print(f"  {'reads':<14}{_pct(tally.read_s)}   {len(tally.read_s)}")
-    print(f"  {'writes':<14}{_pct(tally.write_s)}   {len(tally.write_s)}")
-    read_p95 = float(np.percentile(tally.read_s, 95) * 1000) if tally.read_s else float("nan")
+    print(
+        f"  CPU [cores]: server {cpu.server:.2f}, load generator {cpu.generator:.2f}, "
+        f"whole machine {cpu.machine:.2f} of {os.cpu_count()}; "
+        f"load average {load_before:.1f} before, {load_after:.1f} after"
+    )
+    if done:
+        print(f"  server CPU per request: {1000 * cpu.server / throughput:.2f} ms")
+    print(f"  {'latency [ms]':<16}{'p50':>8} {'p95':>8} {'p99':>8}   count")
+    for label, values in [
+        ("reads", reads),
+        *[(f"  {kind}", tally.latency_s[kind]) for kind in READS],
+        ("writes", writes),
+        *[(f"  {kind}", tally.latency_s[kind]) for kind in WRITES],
+    ]:
+        print(f"  {label:<16}{_pct(values)}   {len(values)}")
+    read_p95 = float(np.percentile(reads, 95) * 1000) if reads else float("nan")
     verdict = "met" if errors == 0 and read_p95 < 50 else "NOT met"
     print(f"  target (0 errors, read p95 < 50 ms): {verdict}")
     return {"throughput": throughput, "read_p95_ms": read_p95, "errors": errors}
@@ -296,6 +437,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="load duration per backend")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
+    parser.add_argument(
+        "--warmup-s", type=float, default=3.0, help="unrecorded load before the clock starts"
+    )
     parser.add_argument("--backend", choices=["both", "sqlite", "postgres"], default="both")
     parser.add_argument(
         "--think-s",
@@ -317,6 +461,7 @@ def main() -> None:
                 f"sqlite:///{workdir}/cryotx.sqlite3",
                 clients=args.clients,
                 seconds=args.seconds,
+                warmup_s=args.warmup_s,
                 think_s=args.think_s,
                 workdir=workdir,
             )
@@ -326,6 +471,7 @@ def main() -> None:
                 _postgres_database(pg_url),
                 clients=args.clients,
                 seconds=args.seconds,
+                warmup_s=args.warmup_s,
                 think_s=args.think_s,
                 workdir=workdir,
             )
