@@ -2,66 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
+from web_client import CLINICIAN, log_in, make_patient, post_form
 
-from cryotx.asgi import create_app
-from cryotx.config import Settings
-from cryotx.services import auth, records
-from cryotx.services._common import Actor
-from cryotx.services.schemas import PatientCreate
+from cryotx.services import records
 from cryotx.store.db import Database
-
-SYSTEM = Actor(user_id=0, username="system:test", role="admin")
-PASSWORD = "correct horse battery staple"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-CLINICIAN = Actor(user_id=2, username="clinician1", role="clinician")
-
-
-@pytest.fixture
-def app_db(tmp_path: Path) -> Iterator[tuple[TestClient, Database]]:
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/care.sqlite3", data_dir=tmp_path))
-    db: Database = app.state.db
-    for role in auth.ROLES:
-        auth.create_user(
-            db, SYSTEM, auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role)
-        )
-    with TestClient(app) as client:
-        yield client, db
-
-
-def log_in(client: TestClient, username: str) -> str:
-    client.cookies.clear()
-    token = CSRF.search(client.get("/login").text)
-    assert token
-    response = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-    page = CSRF.search(client.get("/patients").text)
-    assert page
-    return page.group(1)
 
 
 def new_patient(db: Database) -> int:
-    return records.create_patient(
+    return make_patient(
         db,
-        CLINICIAN,
-        PatientCreate(
-            given_name="Ola",
-            family_name="Berg",
-            sex="male",
-            birth_date=date(1970, 1, 2),
-            conditions=["low_back_pain"],
-        ),
-    ).id
+        "Berg",
+        given_name="Ola",
+        sex="male",
+        birth_date=date(1970, 1, 2),
+        conditions=("low_back_pain",),
+    )
 
 
 def test_operator_starts_and_ends_a_session(app_db: tuple[TestClient, Database]) -> None:
@@ -71,17 +29,15 @@ def test_operator_starts_and_ends_a_session(app_db: tuple[TestClient, Database])
     record = client.get(f"/patients/{patient_id}").text
     assert f"/patients/{patient_id}/sessions/new" in record
     assert "/outcomes/new" not in record  # operators do not record outcome scores
-    started = client.post(
+    started = post_form(
+        client,
         f"/patients/{patient_id}/sessions/new",
-        data={
-            "csrf_token": csrf,
-            "device": "Cold-air unit 2",
-            "modality": "cold_air",
-            "site": "lumbar",
-            "agent_temp_c": "-30",
-            "exposure_s": "240",
-        },
-        follow_redirects=False,
+        csrf,
+        device="Cold-air unit 2",
+        modality="cold_air",
+        site="lumbar",
+        agent_temp_c="-30",
+        exposure_s="240",
     )
     assert started.status_code == 303, started.text
     (session,) = records.list_sessions(db, CLINICIAN, patient_id, limit=5, offset=0).items
@@ -89,10 +45,11 @@ def test_operator_starts_and_ends_a_session(app_db: tuple[TestClient, Database])
     assert session.ended_at is None
     record = client.get(f"/patients/{patient_id}").text
     assert f"/sessions/{session.id}/end" in record and "running" in record
-    ended = client.post(
+    ended = post_form(
+        client,
         f"/patients/{patient_id}/sessions/{session.id}/end",
-        data={"csrf_token": csrf, "end_reason": "patient_request"},
-        follow_redirects=False,
+        csrf,
+        end_reason="patient_request",
     )
     assert ended.status_code == 303
     (session,) = records.list_sessions(db, CLINICIAN, patient_id, limit=5, offset=0).items
@@ -133,15 +90,13 @@ def test_clinician_records_pain_and_it_is_plotted(app_db: tuple[TestClient, Data
     patient_id = new_patient(db)
     csrf = log_in(client, "clinician1")
     for day, score in ((1, "7"), (8, "5"), (15, "3")):
-        response = client.post(
+        response = post_form(
+            client,
             f"/patients/{patient_id}/outcomes/new",
-            data={
-                "csrf_token": csrf,
-                "instrument": "pain_nrs",
-                "score": score,
-                "measured_at": f"2026-11-{day:02d}T09:00",
-            },
-            follow_redirects=False,
+            csrf,
+            instrument="pain_nrs",
+            score=score,
+            measured_at=f"2026-11-{day:02d}T09:00",
         )
         assert response.status_code == 303, response.text
     out_of_range = client.post(
@@ -160,17 +115,15 @@ def test_operator_reports_an_adverse_event(app_db: tuple[TestClient, Database]) 
     patient_id = new_patient(db)
     csrf = log_in(client, "operator1")
     assert client.get(f"/patients/{patient_id}/outcomes/new").status_code == 403
-    response = client.post(
+    response = post_form(
+        client,
         f"/patients/{patient_id}/adverse-events/new",
-        data={
-            "csrf_token": csrf,
-            "kind": "numbness",
-            "severity": "mild",
-            "onset_at": "2026-11-20T10:20",
-            "description": "numb lower back for 15 min",
-            "outcome": "resolved",
-        },
-        follow_redirects=False,
+        csrf,
+        kind="numbness",
+        severity="mild",
+        onset_at="2026-11-20T10:20",
+        description="numb lower back for 15 min",
+        outcome="resolved",
     )
     assert response.status_code == 303, response.text
     (event,) = records.list_adverse_events(db, CLINICIAN, patient_id, limit=5, offset=0).items

@@ -6,24 +6,17 @@ have none; a screen reader needs a label for every form control.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import date
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from web_client import CLINICIAN, csrf_of, log_in, make_patient
 
-from cryotx.asgi import create_app
-from cryotx.config import Settings
-from cryotx.services import auth, clinical, records
-from cryotx.services._common import Actor
-from cryotx.services.schemas import PatientCreate, PlanRequest, ScreeningRequest, VitalCreate
+from cryotx.services import clinical, records
+from cryotx.services.schemas import PlanRequest, ScreeningRequest, VitalCreate
+from cryotx.store.db import Database
 
-SYSTEM = Actor(user_id=0, username="system:test", role="admin")
-PASSWORD = "correct horse battery staple"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 VOID = {
     "area",
     "base",
@@ -107,45 +100,20 @@ def check(html: str, path: str) -> None:
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/m.sqlite3", data_dir=tmp_path))
-    db = app.state.db
-    users = {
-        role: auth.create_user(
-            db, SYSTEM, auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role)
-        )
-        for role in auth.ROLES
-    }
-    doctor = Actor(users["clinician"].id, "clinician1", "clinician")
-    patient = records.create_patient(
-        db,
-        doctor,
-        PatientCreate(
-            given_name="Mia",
-            family_name="Horvat",
-            sex="female",
-            birth_date=date(1980, 4, 4),
-            conditions=["low_back_pain"],
-        ),
+def seeded(app_db: tuple[TestClient, Database]) -> TestClient:
+    """The application with one patient who has vital signs, a screening and a plan."""
+    client, db = app_db
+    patient_id = make_patient(
+        db, "Horvat", given_name="Mia", birth_date=date(1980, 4, 4), conditions=("low_back_pain",)
     )
-    records.add_vitals(db, doctor, patient.id, VitalCreate(systolic_mmhg=120, diastolic_mmhg=80))
+    records.add_vitals(db, CLINICIAN, patient_id, VitalCreate(systolic_mmhg=120, diastolic_mmhg=80))
     clinical.screen_patient(
-        db, doctor, patient.id, ScreeningRequest(modality="cold_air", site="lumbar")
+        db, CLINICIAN, patient_id, ScreeningRequest(modality="cold_air", site="lumbar")
     )
     clinical.plan_patient(
-        db, doctor, patient.id, PlanRequest(condition="low_back_pain", site="lumbar")
+        db, CLINICIAN, patient_id, PlanRequest(condition="low_back_pain", site="lumbar")
     )
-    with TestClient(app) as test_client:
-        yield test_client
-
-
-def log_in(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    token = CSRF.search(client.get("/login").text)
-    assert token
-    client.post(
-        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)}
-    )
+    return client
 
 
 CLINICIAN_PAGES = [
@@ -164,29 +132,46 @@ CLINICIAN_PAGES = [
     "/patients/999",
 ]
 OPERATOR_PAGES = ["/patients/1", "/patients/1/sessions/new", "/patients/1/screenings/new"]
+ADMIN_PAGES = [
+    "/patients",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/1",
+    "/admin/users/2",
+    "/admin/audit",
+    "/admin/audit?patient_id=1&username=clinician1",
+    "/admin/audit?since=2026-02-02&until=2026-02-01",  # refused: errors next to the fields
+]
 
 
-def test_markup_of_every_page(client: TestClient) -> None:
+def test_markup_of_every_page(seeded: TestClient) -> None:
+    client = seeded
     check(client.get("/login").text, "/login")
     log_in(client, "clinician1")
     for path in CLINICIAN_PAGES:
         response = client.get(path)
         assert response.status_code in (200, 403, 404), path
         check(response.text, path)
-    bad_form = client.post(
-        "/patients/new",
-        data={
-            "csrf_token": CSRF.search(client.get("/patients/new").text).group(1),  # type: ignore[union-attr]
-            "family_name": "X",
-        },
-    )
+    csrf = csrf_of(client.get("/patients/new").text)
+    bad_form = client.post("/patients/new", data={"csrf_token": csrf, "family_name": "X"})
     assert bad_form.status_code == 400
     check(bad_form.text, "/patients/new (errors)")
     log_in(client, "operator1")
     for path in OPERATOR_PAGES:
         check(client.get(path).text, path)
-    log_in(client, "admin1")
-    check(client.get("/patients").text, "/patients (admin)")
+    csrf = log_in(client, "admin1")
+    for path in ADMIN_PAGES:
+        response = client.get(path)
+        assert response.status_code in (200, 400), path
+        check(response.text, path)
+    refused = client.post("/admin/users/new", data={"csrf_token": csrf, "username": "X"})
+    assert refused.status_code == 400
+    check(refused.text, "/admin/users/new (errors)")
+    created = client.post(
+        "/admin/users/new", data={"csrf_token": csrf, "username": "new.one", "role": "operator"}
+    )
+    assert created.status_code == 200
+    check(created.text, "/admin/users/new (created)")
 
 
 @pytest.mark.parametrize(

@@ -4,88 +4,16 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from web_client import CLINICIAN, PASSWORD, SYSTEM, csrf_of, log_in, main_text, make_patient
 
-from cryotx.asgi import create_app
-from cryotx.config import Settings
 from cryotx.services import auth, records
 from cryotx.services._common import Actor
 from cryotx.services.schemas import InstrumentCreate, PatientCreate
 from cryotx.store.db import Database
-
-SYSTEM = Actor(user_id=0, username="system:test", role="admin")
-PASSWORD = "correct horse battery staple"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def app_db(tmp_path: Path) -> Iterator[tuple[TestClient, Database]]:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path}/web.sqlite3", data_dir=tmp_path, login_max_failures=3
-    )
-    app = create_app(settings)
-    db: Database = app.state.db
-    for role in auth.ROLES:
-        auth.create_user(
-            db, SYSTEM, auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role)
-        )
-    with TestClient(app) as client:
-        yield client, db
-
-
-@pytest.fixture
-def client(app_db: tuple[TestClient, Database]) -> TestClient:
-    return app_db[0]
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "the page has a form with a CSRF token"
-    return match.group(1)
-
-
-def log_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
-    """Log in through the form; returns the CSRF token of the logged-in pages."""
-    form = client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": password,
-            "csrf_token": csrf_of(form.text),
-            "next": "/patients",
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return csrf_of(client.get("/patients").text)
-
-
-def make_patient(db: Database, family_name: str = "Novak") -> int:
-    clinician = Actor(user_id=2, username="clinician1", role="clinician")
-    patient = records.create_patient(
-        db,
-        clinician,
-        PatientCreate(
-            given_name="Ana",
-            family_name=family_name,
-            sex="female",
-            birth_date=date(1968, 3, 1),
-            conditions=["knee_osteoarthritis"],
-        ),
-    )
-    return patient.id
-
-
-def main_text(html: str) -> str:
-    match = re.search(r"<main.*?</main>", html, re.S)
-    assert match
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
 
 
 def test_pages_need_a_login(client: TestClient) -> None:
@@ -216,31 +144,13 @@ def test_form_post_without_csrf_token_is_refused(app_db: tuple[TestClient, Datab
 def test_bad_input_is_shown_next_to_the_field(app_db: tuple[TestClient, Database]) -> None:
     client, db = app_db
     csrf = log_in(client, "clinician1")
-    response = client.post(
-        "/patients/new",
-        data={
-            "csrf_token": csrf,
-            "given_name": "Ana",
-            "family_name": "Novak",
-            "sex": "female",
-            "birth_date": "1968-02-31",
-        },
-    )
+    ana = {"csrf_token": csrf, "given_name": "Ana", "family_name": "Novak", "sex": "female"}
+    response = client.post("/patients/new", data={**ana, "birth_date": "1968-02-31"})
     assert response.status_code == 400
     assert 'id="e-birth_date"' in response.text
     assert 'value="Novak"' in response.text  # the form keeps what was typed
     assert records.list_patients(db, Actor(2, "c", "clinician"), limit=5, offset=0).total == 0
-    fat = client.post(
-        "/patients/new",
-        data={
-            "csrf_token": csrf,
-            "given_name": "Ana",
-            "family_name": "Novak",
-            "sex": "female",
-            "birth_date": "1968-02-01",
-            "fat_mm": "12",
-        },
-    )
+    fat = client.post("/patients/new", data={**ana, "birth_date": "1968-02-01", "fat_mm": "12"})
     assert fat.status_code == 400
     assert 'id="e-fat_site"' in fat.text
     patient_id = make_patient(db)
@@ -314,7 +224,7 @@ def test_names_are_escaped(app_db: tuple[TestClient, Database]) -> None:
 def test_pain_trend_plot_on_the_record(app_db: tuple[TestClient, Database]) -> None:
     client, db = app_db
     patient_id = make_patient(db)
-    clinician = Actor(user_id=2, username="clinician1", role="clinician")
+    clinician = CLINICIAN
     start = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     for day, score in enumerate([7, 6, 6, 4, 3]):
         records.add_instrument_response(
@@ -410,7 +320,7 @@ def test_hand_edited_list_addresses_still_give_a_page(client: TestClient, query:
 
 def test_clinician_edits_a_patient(app_db: tuple[TestClient, Database]) -> None:
     client, db = app_db
-    clinician = Actor(user_id=2, username="clinician1", role="clinician")
+    clinician = CLINICIAN
     patient = records.create_patient(
         db,
         clinician,
