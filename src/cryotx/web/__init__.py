@@ -15,14 +15,16 @@ from fastapi.staticfiles import StaticFiles
 
 from cryotx.web._common import STATIC_DIR, install_error_pages
 from cryotx.web.pages import router
+from cryotx.web.pages_admin import router as admin_router
 from cryotx.web.pages_care import router as care_router
 
 __all__ = ["mount"]
 
 
 def mount(app: FastAPI) -> None:
-    """Add the clinician pages (``/``, ``/login``, ``/patients/...``) and ``/static``."""
+    """Add the pages (``/``, ``/login``, ``/patients/...``, ``/admin/...``) and ``/static``."""
     app.include_router(router)
     app.include_router(care_router)
+    app.include_router(admin_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
