@@ -45,14 +45,18 @@ def _cryotx(*args: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a freshly started ``cryotx serve`` with one clinician and one operator."""
+    """Base URL of a freshly started ``cryotx serve`` with an admin, a clinician, an operator."""
     data = tmp_path_factory.mktemp("server")
     env = {
         **os.environ,
         "CRYOTX_DATABASE_URL": f"sqlite:///{data}/cryotx.sqlite3",
         "CRYOTX_DATA_DIR": str(data),
     }
-    for username, role in (("dr.browser", "clinician"), ("op.browser", "operator")):
+    for username, role in (
+        ("dr.browser", "clinician"),
+        ("op.browser", "operator"),
+        ("admin.browser", "admin"),
+    ):
         subprocess.run(
             _cryotx("user", "add", username, "--role", role, "--password-stdin"),
             input=PASSWORD + "\n",
@@ -132,16 +136,28 @@ def _screenshot(driver: object, tmp_path: Path, name: str) -> Path:
     return path
 
 
-def _log_in(driver: object, base: str, username: str) -> None:
+def _log_in(driver: object, base: str, username: str, password: str = PASSWORD) -> None:
+    _submit_login(driver, base, username, password)
+    assert driver.current_url.endswith("/patients")  # type: ignore[attr-defined]
+
+
+def _submit_login(driver: object, base: str, username: str, password: str) -> None:
+    """Fill in and send the login form (the caller checks where it led)."""
     from selenium.webdriver.common.by import By
 
     d = driver
     d.get(f"{base}/patients")  # type: ignore[attr-defined]
     assert "/login" in d.current_url  # type: ignore[attr-defined]
     d.find_element(By.ID, "f-username").send_keys(username)  # type: ignore[attr-defined]
-    d.find_element(By.ID, "f-password").send_keys(PASSWORD)  # type: ignore[attr-defined]
+    d.find_element(By.ID, "f-password").send_keys(password)  # type: ignore[attr-defined]
     _go(d, d.find_element(By.CSS_SELECTOR, "form button[type=submit]"))  # type: ignore[attr-defined]
-    assert d.current_url.endswith("/patients")  # type: ignore[attr-defined]
+
+
+def _log_out(driver: object) -> None:
+    from selenium.webdriver.common.by import By
+
+    _go(driver, driver.find_element(By.CSS_SELECTOR, "form.logout button"))  # type: ignore[attr-defined]
+    assert "/login" in driver.current_url  # type: ignore[attr-defined]
 
 
 def _go(driver: object, element: object) -> None:
@@ -260,3 +276,38 @@ def test_form_without_csrf_token_is_refused_in_the_browser(
     assert "Not allowed" in d.find_element(By.TAG_NAME, "h1").text  # type: ignore[attr-defined]
     assert "security token" in d.find_element(By.CLASS_NAME, "alert").text  # type: ignore[attr-defined]
     _screenshot(d, tmp_path, "csrf-refused")
+
+
+def test_admin_adds_a_clinician_who_logs_in_until_deactivated(
+    server: str, browser: object, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    new_password = "a new clinician's password"
+    _log_in(d, server, "admin.browser")
+    _go(d, d.find_element(By.LINK_TEXT, "Accounts"))  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.LINK_TEXT, "Add a user"))  # type: ignore[attr-defined]
+    _set(d, "f-username", "dr.added")
+    _select(d, "f-role", "clinician")
+    _set(d, "f-password", new_password)
+    _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
+    assert d.find_element(By.TAG_NAME, "h1").text == "User dr.added added"  # type: ignore[attr-defined]
+    _log_out(d)
+
+    _log_in(d, server, "dr.added", new_password)
+    assert d.find_element(By.TAG_NAME, "h1").text == "Patients"  # type: ignore[attr-defined]
+    assert "dr.added (clinician)" in d.find_element(By.CLASS_NAME, "who").text  # type: ignore[attr-defined]
+    _log_out(d)
+
+    _log_in(d, server, "admin.browser")
+    _go(d, d.find_element(By.LINK_TEXT, "Accounts"))  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.CSS_SELECTOR, "button[aria-label='Deactivate dr.added']"))  # type: ignore[attr-defined]
+    row = d.find_element(By.ID, "account-dr.added").text  # type: ignore[attr-defined]
+    assert "deactivated" in row and "Reactivate" in row
+    _screenshot(d, tmp_path, "accounts")
+    _log_out(d)
+
+    _submit_login(d, server, "dr.added", new_password)
+    assert "/login" in d.current_url  # type: ignore[attr-defined]
+    assert "Wrong user name or password" in d.find_element(By.TAG_NAME, "main").text  # type: ignore[attr-defined]
