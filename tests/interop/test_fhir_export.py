@@ -433,7 +433,7 @@ def test_malformed_record_refused_naming_the_field() -> None:
 
 def test_condition_codes_follow_the_vocabulary(monkeypatch: pytest.MonkeyPatch) -> None:
     from cryotx.clinical import vocabulary
-    from cryotx.interop import fhir
+    from cryotx.interop import _fhir_codes
 
     real = vocabulary.lookup("raynaud")
     # Today no condition in the vocabulary has a verified code: only the local one is sent.
@@ -443,7 +443,7 @@ def test_condition_codes_follow_the_vocabulary(monkeypatch: pytest.MonkeyPatch) 
     assert raynaud["code"]["text"] == real.label
     # Once the vocabulary carries a verified code (placeholders here), it is sent beside the local one.
     verified = real.model_copy(update={"snomed_ct": "test-sct", "icd10": "test-icd"})
-    monkeypatch.setattr(fhir, "lookup", lambda code: verified)
+    monkeypatch.setattr(_fhir_codes, "lookup", lambda code: verified)
     bundle = export_bundle(full_record(conditions=["raynaud"]))
     (raynaud,) = [r for r in resources(bundle, "Condition") if r["id"].startswith("cond-")]
     assert codes(raynaud["code"]) == {
