@@ -9,7 +9,7 @@ import pytest
 
 import cryotx.clinical
 from cryotx.services import clinical, records
-from cryotx.services._common import Actor, PermissionDenied
+from cryotx.services._common import Actor, NotFound, PermissionDenied
 from cryotx.services.schemas import PatientPublic, PlanRequest, ScreeningRequest, VitalCreate
 from cryotx.store.db import Database
 
@@ -86,3 +86,35 @@ def test_real_core_decision_is_stored_when_available(
     )
     assert stored.decision in {"eligible", "eligible_with_precautions", "refer", "excluded"}
     assert stored.rules_version != "unknown"
+
+
+def test_screenings_and_plans_are_listed_newest_first_with_filters(
+    db: Database, staff: dict[str, Actor], patient: PatientPublic, fake_core: list[dict[str, Any]]
+) -> None:
+    clinician = staff["clinician"]
+    made = [
+        clinical.screen_patient(db, clinician, patient.id, ScreeningRequest(modality=modality))
+        for modality in ("ice_bag", "wbc_chamber", "ice_bag")
+    ]
+
+    def screenings(**filters: str) -> list[int]:
+        page = clinical.list_screenings(db, clinician, patient.id, limit=9, offset=0, **filters)  # type: ignore[arg-type]
+        return [s.id for s in page.items]
+
+    assert screenings() == [s.id for s in reversed(made)]
+    assert screenings(modality="ice_bag") == [made[2].id, made[0].id]
+    assert screenings(decision="refer") == [s.id for s in reversed(made)]  # the fake refers
+    assert screenings(decision="eligible") == []
+    assert clinical.get_screening(db, clinician, patient.id, made[1].id).modality == "wbc_chamber"
+    plans = [
+        clinical.plan_patient(db, clinician, patient.id, PlanRequest(condition=c, site="knee"))
+        for c in ("knee_osteoarthritis", "low_back_pain")
+    ]
+    found = clinical.list_plans(
+        db, clinician, patient.id, limit=9, offset=0, condition="low_back_pain"
+    )
+    assert [p.id for p in found.items] == [plans[1].id]
+    with pytest.raises(NotFound):
+        clinical.get_plan(db, clinician, patient.id + 1, plans[0].id)
+    with pytest.raises(PermissionDenied):
+        clinical.list_screenings(db, staff["operator"], patient.id, limit=9, offset=0)

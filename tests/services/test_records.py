@@ -219,3 +219,73 @@ def test_audit_entry_names_the_actor_and_time(
     assert abs((_common.utc(entry.at) - _common.utcnow()).total_seconds()) < 60
     assert entry.before is None and entry.after is not None
     assert entry.after["family_name"] == "Lee"
+
+
+def test_list_filters_and_orders(
+    db: Database, staff: dict[str, Actor], patient: PatientPublic
+) -> None:
+    clinician, operator = staff["clinician"], staff["operator"]
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    opened = []
+    for hour, modality in enumerate(("ice_bag", "cold_air", "ice_bag")):
+        opened.append(
+            records.start_session(
+                db,
+                operator,
+                patient.id,
+                SessionCreate(
+                    device="d",
+                    modality=modality,
+                    site="knee",
+                    started_at=t0 + timedelta(hours=hour),
+                ),
+            )
+        )
+    records.end_session(db, operator, patient.id, opened[0].id, SessionEnd(end_reason="completed"))
+
+    def sessions(**filters: object) -> list[int]:
+        page = records.list_sessions(db, clinician, patient.id, limit=9, offset=0, **filters)  # type: ignore[arg-type]
+        return [s.id for s in page.items]
+
+    newest_first = [s.id for s in reversed(opened)]
+    assert sessions() == newest_first
+    assert sessions(modality="ice_bag") == [opened[2].id, opened[0].id]
+    assert sessions(modality="") == newest_first  # an empty filter is no filter
+    assert sessions(open_only=True) == [opened[2].id, opened[1].id]
+    assert sessions(open_only=False) == [opened[0].id]
+    assert sessions(modality="ice_bag", open_only=True) == [opened[2].id]
+
+    for day, (instrument, score) in enumerate((("pain_nrs", 6), ("oswestry", 30), ("pain_nrs", 4))):
+        records.add_instrument_response(
+            db,
+            clinician,
+            patient.id,
+            InstrumentCreate(
+                instrument=instrument, score=score, measured_at=t0 + timedelta(days=day)
+            ),
+        )
+    pain = records.list_instrument_responses(
+        db, clinician, patient.id, limit=9, offset=0, instrument="pain_nrs"
+    )
+    assert [r.score for r in pain.items] == [6, 4] and pain.total == 2  # oldest first
+
+    for day, severity in enumerate(("moderate", "mild", "moderate")):
+        records.add_adverse_event(
+            db,
+            operator,
+            patient.id,
+            AdverseEventCreate(
+                kind="numbness",
+                severity=severity,
+                description=f"day {day}",
+                onset_at=t0 + timedelta(days=day),
+            ),
+        )
+    moderate = records.list_adverse_events(
+        db, clinician, patient.id, limit=9, offset=0, severity="moderate"
+    )
+    assert [e.description for e in moderate.items] == ["day 0", "day 2"]
+    with pytest.raises(NotFound):
+        records.list_adverse_events(db, clinician, 999, limit=9, offset=0, severity="mild")
+    with pytest.raises(PermissionDenied):
+        records.list_instrument_responses(db, operator, patient.id, limit=9, offset=0)

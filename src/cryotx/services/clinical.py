@@ -21,11 +21,10 @@ from cryotx.errors import CryoTxError, InputError
 from cryotx.services._common import (
     Actor,
     add_created,
-    owned_row,
-    page_of,
     patient_or_404,
     utcnow,
 )
+from cryotx.services._patient_rows import patient_page, patient_row
 from cryotx.services.auth import require
 from cryotx.services.schemas import (
     Page,
@@ -122,6 +121,18 @@ def clinical_patient(
     return data
 
 
+def _assessed(
+    session: Session, patient_id: int, request: ScreeningRequest | PlanRequest
+) -> dict[str, Any]:
+    """The stored patient as the core's input, on the request's day (today by default)."""
+    return clinical_patient(
+        session,
+        patient_or_404(session, patient_id),
+        assessed_on=request.assessed_on or utcnow().date(),
+        session_checks=request.session_checks,
+    )
+
+
 def screen_patient(
     db: Database, actor: Actor, patient_id: int, request: ScreeningRequest
 ) -> ScreeningPublic:
@@ -130,13 +141,7 @@ def screen_patient(
     screen = _core("screen")
     parse = _core("parse_patient")
     with db.write() as session:
-        patient = patient_or_404(session, patient_id)
-        data = clinical_patient(
-            session,
-            patient,
-            assessed_on=request.assessed_on or utcnow().date(),
-            session_checks=request.session_checks,
-        )
+        data = _assessed(session, patient_id, request)
         result = screen(parse(data), modality=request.modality, site=request.site)
         dumped = result.model_dump(mode="json")
         row = Screening(
@@ -160,13 +165,7 @@ def plan_patient(db: Database, actor: Actor, patient_id: int, request: PlanReque
     plan = _core("plan")
     parse = _core("parse_patient")
     with db.write() as session:
-        patient = patient_or_404(session, patient_id)
-        data = clinical_patient(
-            session,
-            patient,
-            assessed_on=request.assessed_on or utcnow().date(),
-            session_checks=request.session_checks,
-        )
+        data = _assessed(session, patient_id, request)
         result = plan(
             parse(data),
             condition=request.condition,
@@ -195,10 +194,16 @@ def get_screening(
     db: Database, actor: Actor, patient_id: int, screening_id: int
 ) -> ScreeningPublic:
     """One stored screening."""
-    require(actor, "screenings.read")
-    with db.read() as session:
-        row = owned_row(session, Screening, patient_id, screening_id, "screening")
-        return ScreeningPublic.model_validate(row, from_attributes=True)
+    return patient_row(
+        db,
+        actor,
+        patient_id,
+        screening_id,
+        action="screenings.read",
+        model=Screening,
+        public=ScreeningPublic,
+        kind="screening",
+    )
 
 
 def list_screenings(
@@ -212,25 +217,32 @@ def list_screenings(
     decision: str | None = None,
 ) -> Page[ScreeningPublic]:
     """A patient's screenings, newest first; filter by modality or decision."""
-    require(actor, "screenings.read")
-    query = select(Screening).where(Screening.patient_id == patient_id)
-    if modality:
-        query = query.where(Screening.modality == modality)
-    if decision:
-        query = query.where(Screening.decision == decision)
-    with db.read() as session:
-        patient_or_404(session, patient_id)
-        return page_of(
-            session, query, ScreeningPublic, limit=limit, offset=offset, order=Screening.id.desc()
-        )
+    return patient_page(
+        db,
+        actor,
+        patient_id,
+        action="screenings.read",
+        model=Screening,
+        public=ScreeningPublic,
+        limit=limit,
+        offset=offset,
+        order=Screening.id.desc(),
+        equal={Screening.modality: modality, Screening.decision: decision},
+    )
 
 
 def get_plan(db: Database, actor: Actor, patient_id: int, plan_id: int) -> PlanPublic:
     """One stored plan."""
-    require(actor, "plans.read")
-    with db.read() as session:
-        row = owned_row(session, Plan, patient_id, plan_id, "plan")
-        return PlanPublic.model_validate(row, from_attributes=True)
+    return patient_row(
+        db,
+        actor,
+        patient_id,
+        plan_id,
+        action="plans.read",
+        model=Plan,
+        public=PlanPublic,
+        kind="plan",
+    )
 
 
 def list_plans(
@@ -243,10 +255,15 @@ def list_plans(
     condition: str | None = None,
 ) -> Page[PlanPublic]:
     """A patient's plans, newest first; filter by condition."""
-    require(actor, "plans.read")
-    query = select(Plan).where(Plan.patient_id == patient_id)
-    if condition:
-        query = query.where(Plan.condition == condition)
-    with db.read() as session:
-        patient_or_404(session, patient_id)
-        return page_of(session, query, PlanPublic, limit=limit, offset=offset, order=Plan.id.desc())
+    return patient_page(
+        db,
+        actor,
+        patient_id,
+        action="plans.read",
+        model=Plan,
+        public=PlanPublic,
+        limit=limit,
+        offset=offset,
+        order=Plan.id.desc(),
+        equal={Plan.condition: condition},
+    )

@@ -20,13 +20,13 @@ from cryotx.services._common import (
     NotFound,
     add_created,
     audit,
-    owned_row,
     page_of,
     patient_or_404,
     row_dict,
     utc,
     utcnow,
 )
+from cryotx.services._patient_rows import patient_page, patient_row
 from cryotx.services.auth import require
 from cryotx.services.instruments import check_score
 from cryotx.services.schemas import (
@@ -201,10 +201,16 @@ def add_vitals(db: Database, actor: Actor, patient_id: int, data: VitalCreate) -
 
 def get_vitals(db: Database, actor: Actor, patient_id: int, vital_id: int) -> VitalPublic:
     """One set of vital signs."""
-    require(actor, "vitals.read")
-    with db.read() as session:
-        row = owned_row(session, VitalSign, patient_id, vital_id, "vital_signs")
-        return VitalPublic.model_validate(row, from_attributes=True)
+    return patient_row(
+        db,
+        actor,
+        patient_id,
+        vital_id,
+        action="vitals.read",
+        model=VitalSign,
+        public=VitalPublic,
+        kind="vital_signs",
+    )
 
 
 def list_vitals(
@@ -218,22 +224,23 @@ def list_vitals(
     until: datetime | None = None,
 ) -> Page[VitalPublic]:
     """A patient's vital signs, newest first, optionally within ``[since, until]``."""
-    require(actor, "vitals.read")
-    query = select(VitalSign).where(VitalSign.patient_id == patient_id)
+    window = []
     if since is not None:
-        query = query.where(VitalSign.measured_at >= since)
+        window.append(VitalSign.measured_at >= since)
     if until is not None:
-        query = query.where(VitalSign.measured_at <= until)
-    with db.read() as session:
-        patient_or_404(session, patient_id)
-        return page_of(
-            session,
-            query,
-            VitalPublic,
-            limit=limit,
-            offset=offset,
-            order=(VitalSign.measured_at.desc(), VitalSign.id.desc()),
-        )
+        window.append(VitalSign.measured_at <= until)
+    return patient_page(
+        db,
+        actor,
+        patient_id,
+        action="vitals.read",
+        model=VitalSign,
+        public=VitalPublic,
+        limit=limit,
+        offset=offset,
+        order=(VitalSign.measured_at.desc(), VitalSign.id.desc()),
+        where=window,
+    )
 
 
 # --- sessions and telemetry -------------------------------------------------------------
@@ -325,24 +332,21 @@ def list_sessions(
     open_only: bool | None = None,
 ) -> Page[SessionPublic]:
     """A patient's sessions, newest first; filter by modality or by open/ended."""
-    require(actor, "sessions.read")
-    query = select(TreatmentSession).where(TreatmentSession.patient_id == patient_id)
-    if modality:
-        query = query.where(TreatmentSession.modality == modality)
-    if open_only is True:
-        query = query.where(TreatmentSession.ended_at.is_(None))
-    elif open_only is False:
-        query = query.where(TreatmentSession.ended_at.is_not(None))
-    with db.read() as session:
-        patient_or_404(session, patient_id)
-        return page_of(
-            session,
-            query,
-            SessionPublic,
-            limit=limit,
-            offset=offset,
-            order=(TreatmentSession.started_at.desc(), TreatmentSession.id.desc()),
-        )
+    ended = TreatmentSession.ended_at
+    state = {None: [], True: [ended.is_(None)], False: [ended.is_not(None)]}[open_only]
+    return patient_page(
+        db,
+        actor,
+        patient_id,
+        action="sessions.read",
+        model=TreatmentSession,
+        public=SessionPublic,
+        limit=limit,
+        offset=offset,
+        order=(TreatmentSession.started_at.desc(), TreatmentSession.id.desc()),
+        equal={TreatmentSession.modality: modality},
+        where=state,
+    )
 
 
 def add_telemetry(
@@ -418,10 +422,16 @@ def get_instrument_response(
     db: Database, actor: Actor, patient_id: int, response_id: int
 ) -> InstrumentPublic:
     """One outcome score."""
-    require(actor, "instruments.read")
-    with db.read() as session:
-        row = owned_row(session, InstrumentResponse, patient_id, response_id, "instrument_response")
-        return InstrumentPublic.model_validate(row, from_attributes=True)
+    return patient_row(
+        db,
+        actor,
+        patient_id,
+        response_id,
+        action="instruments.read",
+        model=InstrumentResponse,
+        public=InstrumentPublic,
+        kind="instrument_response",
+    )
 
 
 def list_instrument_responses(
@@ -434,20 +444,18 @@ def list_instrument_responses(
     instrument: str | None = None,
 ) -> Page[InstrumentPublic]:
     """A patient's outcome scores in time order; filter by instrument."""
-    require(actor, "instruments.read")
-    query = select(InstrumentResponse).where(InstrumentResponse.patient_id == patient_id)
-    if instrument:
-        query = query.where(InstrumentResponse.instrument == instrument)
-    with db.read() as session:
-        patient_or_404(session, patient_id)
-        return page_of(
-            session,
-            query,
-            InstrumentPublic,
-            limit=limit,
-            offset=offset,
-            order=(InstrumentResponse.measured_at, InstrumentResponse.id),
-        )
+    return patient_page(
+        db,
+        actor,
+        patient_id,
+        action="instruments.read",
+        model=InstrumentResponse,
+        public=InstrumentPublic,
+        limit=limit,
+        offset=offset,
+        order=(InstrumentResponse.measured_at, InstrumentResponse.id),
+        equal={InstrumentResponse.instrument: instrument},
+    )
 
 
 def add_adverse_event(
@@ -473,10 +481,16 @@ def get_adverse_event(
     db: Database, actor: Actor, patient_id: int, event_id: int
 ) -> AdverseEventPublic:
     """One adverse event."""
-    require(actor, "adverse_events.read")
-    with db.read() as session:
-        row = owned_row(session, AdverseEvent, patient_id, event_id, "adverse_event")
-        return AdverseEventPublic.model_validate(row, from_attributes=True)
+    return patient_row(
+        db,
+        actor,
+        patient_id,
+        event_id,
+        action="adverse_events.read",
+        model=AdverseEvent,
+        public=AdverseEventPublic,
+        kind="adverse_event",
+    )
 
 
 def list_adverse_events(
@@ -489,20 +503,18 @@ def list_adverse_events(
     severity: str | None = None,
 ) -> Page[AdverseEventPublic]:
     """A patient's adverse events in time order; filter by severity."""
-    require(actor, "adverse_events.read")
-    query = select(AdverseEvent).where(AdverseEvent.patient_id == patient_id)
-    if severity:
-        query = query.where(AdverseEvent.severity == severity)
-    with db.read() as session:
-        patient_or_404(session, patient_id)
-        return page_of(
-            session,
-            query,
-            AdverseEventPublic,
-            limit=limit,
-            offset=offset,
-            order=(AdverseEvent.onset_at, AdverseEvent.id),
-        )
+    return patient_page(
+        db,
+        actor,
+        patient_id,
+        action="adverse_events.read",
+        model=AdverseEvent,
+        public=AdverseEventPublic,
+        limit=limit,
+        offset=offset,
+        order=(AdverseEvent.onset_at, AdverseEvent.id),
+        equal={AdverseEvent.severity: severity},
+    )
 
 
 # --- audit ------------------------------------------------------------------------------
