@@ -100,6 +100,8 @@ def test_refusals_name_the_field(path: str, value: Any, field: str) -> None:
         ({"kind": "cold_water", "agent_temp_c": 60.0}, "modality.agent_temp_c"),
         ({"kind": "wbc_chamber", "agent_temp_c": -110.0}, "modality.kind"),
         ({"kind": "gel_pack", "mass_kg": -1}, "modality.mass_kg"),
+        ({"kind": "cold_air", "fixation": "wrap"}, "modality.fixation"),
+        ({"kind": "ice_bag", "fixation": "tape"}, "modality.fixation"),
     ],
     ids=[
         "ln2-below-boiling",
@@ -108,6 +110,8 @@ def test_refusals_name_the_field(path: str, value: Any, field: str) -> None:
         "hot-water",
         "chamber-local",
         "negative-mass",
+        "wrap-on-a-jet",
+        "unknown-fixation",
     ],
 )
 def test_physically_impossible_agents_are_refused(modality: dict[str, Any], field: str) -> None:

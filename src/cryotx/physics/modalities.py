@@ -24,6 +24,12 @@ References
 .. [Lide2004] Lide DR (ed.). CRC Handbook of Chemistry and Physics, 85th ed. CRC Press,
    2004.
 .. [USDA2018] USDA National Nutrient Database: peas, green, frozen (water 79 g/100 g).
+.. [Tomchuk2010] Tomchuk D, Rubley MD, Holcomb WR, Guadagnoli M, Tarno JM. The magnitude
+   of tissue cooling during cryotherapy with varied types of compression. J Athl Train
+   2010;45(3):230-7. :doi:`10.4085/1062-6050-45.3.230`
+.. [Janwantanakul2009] Janwantanakul P. The effect of quantity of ice and size of contact
+   area on ice pack/skin interface temperature. Physiotherapy 2009;95(2):120-5.
+   :doi:`10.1016/j.physio.2009.01.004`
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ __all__ = [
     "AMBIENT_H_W_PER_M2_K",
     "BARRIER_RESISTANCE_M2_K_PER_W",
     "DEFAULTS",
+    "FIXATION_CONTACT_FACTOR",
+    "PACK_CONTACT_SATURATION_KG",
+    "PACK_MASS_EXPONENT",
+    "WRAPPED_PACK_EXPONENT",
     "Boundary",
     "ModalityDefaults",
     "boundary_for",
@@ -88,9 +98,11 @@ DEFAULTS: dict[str, ModalityDefaults] = {
         0.0,
         30.0,
         "none",
-        "melting ice 0 °C [Lide2004]; crushed ice in a plastic bag, contact h = 30 W/m²/K "
-        "for a 1.0 kg bag (fitted across all ice_bag studies, docs/physics.md; scales with "
-        "pack weight [Mikic1974]); 1.0 kg (clinical bags 0.5-1.8 kg, 1.8 kg in [Myrer2001])",
+        "melting ice 0 °C [Lide2004]; crushed ice in a plastic bag resting on the skin, "
+        "contact h = 30 W/m²/K for a 1.0 kg bag (fitted across all ice_bag studies, "
+        "docs/physics.md; scales with the bag's weight [Mikic1974]; x1.87 held by a wrap "
+        "[Tomchuk2010], then independent of mass above 0.6 kg [Janwantanakul2009]); 1.0 kg "
+        "(clinical bags 0.5-1.8 kg, 1.8 kg in [Myrer2001])",
         mass_kg=1.0,
         water_frac=1.0,
         solid_heat_j_per_kg_k=ICE_SPECIFIC_HEAT_J_PER_KG_K,
@@ -194,8 +206,41 @@ ICE_FORM_FACTOR = {
     "cubes": 0.5,  # cubes touch the skin at points, air gaps between (estimate)
 }
 """Contact coefficient of an ice bag relative to crushed ice."""
-MIN_PACK_MASS_RATIO = 0.5  # a light bag still rests on the skin: floor on the scaling (estimate)
-PACK_MASS_EXPONENT = 0.95  # contact conductance ~ (pressure)^0.95 [Mikic1974]
+PACK_MASS_EXPONENT = 0.95
+"""A pack resting on the skin: contact h ~ (mass / default mass)^0.95.
+
+The pack's weight is the contact pressure, and contact conductance grows about as
+pressure^0.95 [Mikic1974] (a law for rough solids, not measured on skin: the 1.8 kg packs
+of the Myrer studies carry the validation rows that support it, docs/physics.md).
+"""
+PACK_CONTACT_SATURATION_KG = 0.6
+"""A pack held by a wrap: above this mass more ice no longer improves contact.
+
+Under an elastic bandage on the thigh, 0.6 and 0.8 kg of ice cooled the pack/skin interface
+alike (0.8 vs 0.6 kg: +0.6 °C, 95 % CI -0.12 to 1.32) and both more than 0.3 kg (0.6 vs
+0.3 kg: -2.95 °C, CI -4.07 to -1.83); pack area (0.18 x 0.23 vs 0.20 x 0.25 m) did not matter
+[Janwantanakul2009].  The wrap's pressure, not the pack's weight, holds the pack on, so the
+weight law above does not apply (it would put 0.8 kg 2.5 °C below 0.6 kg in that protocol).
+"""
+WRAPPED_PACK_EXPONENT = 0.5
+"""A wrapped pack lighter than saturation: contact h ~ (mass / 0.6 kg)^0.5.
+
+Fitted to [Janwantanakul2009]'s 0.6 vs 0.3 kg difference (-2.95 °C) with the engine in that
+protocol (thigh, men aged 18-22, 0.18 x 0.23 m pack, wrap, mean interface temperature over
+20 min): 0.49 (0.31-0.66 over the study's 95 % CI), rounded.  An external study, not a
+validation row (docs/physics.md).
+"""
+MIN_PACK_MASS_RATIO = 0.5  # a light pack still touches: floor on both mass laws (estimate)
+FIXATION_CONTACT_FACTOR: dict[str, float] = {
+    "none": 1.0,  # pack resting on the skin (the fitted defaults)
+    # elastic wrap over an ice bag on the posterior lower leg: skin at 30 min 9.49 °C vs
+    # 14.95 °C with no compression [Tomchuk2010]; the engine matches the two with contact
+    # h 45.7 and 24.5 W/m²/K in that protocol (docs/physics.md), a ratio of 1.87.
+    # (Flex-i-Wrap, 11.55 °C, gives 1.44; wraps of 15 and 60 mmHg cooled alike in a
+    # later study, so one factor serves any compressive wrap or strap.)
+    "wrap": 1.87,
+}
+"""Contact coefficient of a pack held by a wrap relative to a pack resting on the skin."""
 STIRRED_WATER_H_W_PER_M2_K = 580.0  # [Nadel1974] swimming / stirred water
 
 
@@ -233,8 +278,13 @@ def boundary_for(modality: Modality, *, site: str) -> Boundary:
         contact_h = STIRRED_WATER_H_W_PER_M2_K
     if modality.heat_transfer_coefficient_w_per_m2_k is not None:
         contact_h = modality.heat_transfer_coefficient_w_per_m2_k
-    if d.lumped and modality.mass_kg is not None:
-        # a heavier pack presses harder and conforms better (more wetted contact area)
+    if d.lumped and modality.fixation == "wrap":
+        # the wrap presses the pack on; only a light pack touches less [Janwantanakul2009]
+        mass = (modality.mass_kg or d.mass_kg) / PACK_CONTACT_SATURATION_KG
+        ratio = min(max(mass, MIN_PACK_MASS_RATIO), 1.0)
+        contact_h *= FIXATION_CONTACT_FACTOR["wrap"] * ratio**WRAPPED_PACK_EXPONENT
+    elif d.lumped and modality.mass_kg is not None:
+        # a resting pack presses with its weight: heavier presses harder [Mikic1974]
         ratio = max(modality.mass_kg / d.mass_kg, MIN_PACK_MASS_RATIO)
         contact_h *= ratio**PACK_MASS_EXPONENT
     barrier = modality.barrier or d.barrier

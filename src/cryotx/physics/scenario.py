@@ -127,6 +127,7 @@ _MIN_AGENT_C: dict[str, float] = {
     "frozen_peas": -40.0,
 }
 _ICE_KINDS = ("ice_bag", "ice_massage")
+_PACK_KINDS = ("ice_bag", "gel_pack", "frozen_peas")
 
 
 class _Strict(BaseModel):
@@ -171,6 +172,7 @@ class Modality(_Strict):
     mass_kg: float | None = Field(default=None, gt=0.0, le=10.0)
     start_temp_c: float | None = None
     ice_form: Literal["crushed", "cubes", "wet"] | None = None
+    fixation: Literal["none", "wrap"] | None = None  # a pack resting, or held by a wrap/strap
     contact_area_m2: float | None = Field(default=None, gt=0.0, le=1.0)
     heat_transfer_coefficient_w_per_m2_k: float | None = Field(default=None, gt=0.0, le=1e7)
     air_speed_m_per_s: float | None = Field(default=None, ge=0.0, le=60.0)
@@ -201,6 +203,8 @@ class Modality(_Strict):
                 raise InputError(name, f"{value} °C is not a cold agent (> {_MAX_AGENT_C} °C)")
         if self.kind in _ICE_KINDS and self.agent_temp_c is not None and self.agent_temp_c > 0.0:
             raise InputError("agent_temp_c", "melting ice cannot be warmer than 0 °C")
+        if self.fixation not in (None, "none") and self.kind not in _PACK_KINDS:
+            raise InputError("fixation", f"only packs are held by a wrap, not {self.kind}")
         return self
 
 
