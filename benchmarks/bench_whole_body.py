@@ -9,8 +9,9 @@ Run:  .venv/bin/python benchmarks/bench_whole_body.py [--bodies 10000] [--jos-bo
     immersion, the water temperature with a convective coefficient of 230/460 W/m²K on
     the wetted segments (JOS-3 has no water boundary of its own).  JOS-3's thigh
     "intramuscular" value is its thigh core node (it has no limb muscle layer).
-    Skin rows are also read three ways (the validator's rule, the study's stated reading
-    delay, the change from before the pre-chamber): see ``reading_time_checks``.
+    Both are read by the validator's rules (stated reading delays, the thermography
+    default, change rows from before the pre-chamber); ``delay_sensitivity`` shows the
+    CryoTx skin errors for other thermography delays.
 (b) Speed: simulated person-minutes per second for 3 min at -110 °C plus 60 min of
     recovery: JOS-3 at 10 s steps in its own loop (one body at a time, a few timed),
     CryoTx batched over ``--bodies`` different bodies at its default step (the step used
@@ -25,7 +26,6 @@ import argparse
 import math
 import time
 import warnings
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -181,14 +181,18 @@ def accuracy() -> list[dict]:  # type: ignore[type-arg]
             proto, _ = build_protocol(parsed)
             times, res = _run_jos(proto, sex=parsed.subject.sex)
             trace = _jos_value(times, res, probe, _cryotx_areas(proto))
-            t_read = entry["time_s"] or 0.0
-            if t_read > 0 and val._thermography(row, protocols[row["study_id"]]):
-                t_read += val.THERMOGRAPHY_DELAY_S
+            # the validator's reading rules: the pre-chamber moved after time zero for
+            # change rows, then the study's stated (or the thermography default) delay
+            study = protocols[row["study_id"]]
+            shift = val._pre_chamber_shift_s(row, val._arm_for(row, study) or {})
+            t_read = (entry["time_s"] or 0.0) + shift
+            if t_read > shift:
+                t_read += val._reading_delay_s(row, study)
             value = float(np.interp(t_read, times, trace))
             if row["reference"] == "change_from_baseline":
                 value -= float(trace[0])
             elif row["reference"] == "change_from_end_of_exposure":
-                value -= float(np.interp(float(row["exposure_s"]), times, trace))
+                value -= float(np.interp(float(row["exposure_s"]) + shift, times, trace))
             jos_pred += weight * value
         out.append(
             {
@@ -200,73 +204,30 @@ def accuracy() -> list[dict]:  # type: ignore[type-arg]
     return out
 
 
-def _skin_trace(skin: np.ndarray, probe: dict[str, Any], area13: np.ndarray) -> np.ndarray:
-    """Thigh (or other site) skin, or Hardy-DuBois mean skin, from a (t, 13) CryoTx array."""
-    if probe["measure"] == "skin" and "site" in probe:
-        from cryotx.physics.wholebody.segments import SKIN_SITES
+def delay_sensitivity(
+    delays_s: tuple[float, ...] = (30.0, 60.0, 90.0, 120.0, 150.0, 180.0, 240.0),
+) -> list[dict[str, Any]]:
+    """CryoTx skin errors of the whole-body rows against the thermography reading delay.
 
-        return skin[:, SEGMENT_INDEX[SKIN_SITES[probe["site"]]]]
-    return skin @ hardy_dubois_weights(area13[None, :])[0]
-
-
-def reading_time_checks() -> list[dict[str, Any]]:
-    """Whole-body skin rows read three ways, both models.
-
-    * ``validator``: as ``cryotx validate`` reads them today (thermography rows
-      ``THERMOGRAPHY_DELAY_S`` after the row's time).
-    * ``stated``: the study's own ``skin_reading_delay_s`` of protocols_whole_body.json
-      where it states one (proposed validator rule), else as above.
-    * ``pre-session``: as ``stated``, but a change from baseline is taken from before the
-      pre-chamber (the study's pre-treatment value) instead of from time zero, which the
-      model puts after the pre-chamber.
+    The validator reads a thermography skin row ``THERMOGRAPHY_DELAY_S`` (60 s, fitted on
+    the local studies) after the row's time unless the study states its own delay.  None
+    of the whole-body studies but wbc_vs_pbc_4men states one.  This runs the validator
+    with other values of that default: it shows how much of the skin miss a later reading
+    would explain.  It is an analysis, not a fit used anywhere (docs/whole_body.md).
     """
-    rows, protocols = val._load(None)
+    original = val.THERMOGRAPHY_DELAY_S
     out = []
-    for row in rows:
-        study = protocols.get(row["study_id"], {})
-        if row["measure"] != "skin":
-            continue
-        scenarios, probe, reason = val._plan(row, protocols)
-        if reason is not None or not scenarios or scenarios[0][0]["site"] != "whole_body":
-            continue
-        t_row = float(row["time_s"])
-        default = val.THERMOGRAPHY_DELAY_S if val._thermography(row, study) else 0.0
-        stated = study.get("skin_reading_delay_s")
-        delay = {"validator": default, "stated": default if stated is None else float(stated)}
-        values: dict[str, dict[str, float]] = {
-            k: {"CryoTx": 0.0, "JOS-3": 0.0} for k in ("validator", "stated", "pre-session")
-        }
-        for scenario, weight in scenarios:
-            parsed = parse_scenarios({**scenario, "probes": [probe]})[0]
-            proto, _ = build_protocol(parsed)
-            area13 = _cryotx_areas(proto)
-            pre = proto.pre_phases[1:]  # pre-chamber(s) after the indoor rest, if any
-            pre_s = sum(ph.duration_s for ph in pre)
-            end = proto.output_times_s[-1] + pre_s
-            moved = replace(
-                proto,
-                pre_phases=proto.pre_phases[:1],
-                phases=(*pre, *proto.phases),
-                output_times_s=tuple(np.arange(0.0, end + 1e-9, 5.0)),
-            )
-            for variant, prt, shift in (("now", proto, 0.0), ("moved", moved, pre_s)):
-                run = simulate_protocols([prt], dt_s=DEFAULT_DT_S)
-                n = int(run.n_out[0])
-                traces = {
-                    "CryoTx": (run.time_s[0, :n], _skin_trace(run.skin_c[0, :n], probe, area13))
-                }
-                times, res = _run_jos(prt, sex=parsed.subject.sex)
-                traces["JOS-3"] = (times, _jos_value(times, res, probe, area13))
-                keys = ("validator", "stated") if variant == "now" else ("pre-session",)
-                for key in keys:
-                    t_read = t_row + delay["stated" if key == "pre-session" else key] + shift
-                    for model, (tt, tr) in traces.items():
-                        value = float(np.interp(t_read, tt, tr))
-                        if row["reference"] == "change_from_baseline":
-                            value -= float(tr[0])
-                        values[key][model] += weight * value
-        out.append({"study_id": row["study_id"], "modality": row["modality"], "time_s": t_row,
-                    "measured_c": float(row["value_c"]), "delay_s": delay, "values": values})  # fmt: skip
+    try:
+        for delay in delays_s:
+            val.THERMOGRAPHY_DELAY_S = delay
+            rows = [
+                r
+                for r in val.run_validation()["rows"]
+                if r.get("whole_body") and r["measure"] == "skin" and "error_c" in r
+            ]
+            out.append({"delay_s": delay, "rows": rows})
+    finally:
+        val.THERMOGRAPHY_DELAY_S = original
     return out
 
 
@@ -422,29 +383,19 @@ def main() -> None:
             f"  JOS-3 {_rmse([r['jos3_error_c'] for r in sel]):5.2f}"
         )
     print(
-        "\n    skin rows read three ways (error = predicted - measured, °C; see reading_time_checks)"
+        "\n    CryoTx skin RMSE of the whole-body rows (without wbc_vs_pbc_4men, which states its"
+        "\n    own delay) if thermography read the skin later than the validator's 60 s (°C)"
     )
-    checks = reading_time_checks()
-    for c in checks:
-        parts = []
-        for key, vals in c["values"].items():
-            parts.append(
-                f"{key}: CryoTx {vals['CryoTx'] - c['measured_c']:+6.2f} JOS-3 {vals['JOS-3'] - c['measured_c']:+6.2f}"
-            )
-        print(f"      {c['study_id']:16s} {c['modality']:14s} " + " | ".join(parts))
-    for key in ("validator", "stated", "pre-session"):
-        for label, pick in (
-            ("all", lambda c: True),
-            ("without wbc_vs_pbc_4men", lambda c: c["study_id"] != "wbc_vs_pbc_4men"),
-        ):
-            sel = [c for c in checks if pick(c)]
-            errs = {
-                m: [c["values"][key][m] - c["measured_c"] for c in sel] for m in ("CryoTx", "JOS-3")
-            }
-            print(
-                f"      RMSE {key:12s} {label:24s} n={len(sel)}  CryoTx {_rmse(errs['CryoTx']):5.2f}"
-                f"  JOS-3 {_rmse(errs['JOS-3']):5.2f}"
-            )
+    for item in delay_sensitivity():
+        sel = [r for r in item["rows"] if r["study_id"] != "wbc_vs_pbc_4men"]
+        wbc = [r["error_c"] for r in sel if r["modality"] == "wbc_chamber"]
+        cwi = [r["error_c"] for r in sel if r["modality"] == "cold_water"]
+        errs = [r["error_c"] for r in sel]
+        print(
+            f"      delay {item['delay_s']:5.0f} s: n={len(errs)} RMSE {_rmse(errs):5.2f} "
+            f"bias {sum(errs) / len(errs):+5.2f} | WBC n={len(wbc)} {_rmse(wbc):5.2f} "
+            f"| CWI n={len(cwi)} {_rmse(cwi):5.2f}"
+        )
     print("\n    dt-sensitivity of the CryoTx predictions (max |pred(dt) - pred(1 s)|, °C):")
     for dt, change in dt_sensitivity().items():
         print(f"      dt = {dt:4.0f} s: {change:.3f}")
