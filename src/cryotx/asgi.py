@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from cryotx import __version__, api
 from cryotx.config import Settings, get_settings
-from cryotx.services.auth import LoginRateLimiter
+from cryotx.services.auth import LoginRateLimiter, configure_token_cache
 from cryotx.store.db import Database
 
 __all__ = ["create_app"]
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI
     db = Database(settings.resolved_database_url())
     if settings.migrate_on_start:
         db.upgrade()
+    configure_token_cache(db, ttl_s=settings.token_cache_s)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         Directory of the embedded database (created on start).
     token_ttl_s
         Lifetime of a login (bearer token and session cookie). [s]
+    token_cache_s
+        How long the server process remembers a token it found valid, so that a request
+        needs no database lookup to find its user (0: no cache).  Logout and account
+        changes made through this process take effect at once; changes made elsewhere
+        (another process, SQL by hand) within this time. [s]
     login_max_failures, login_window_s
         Login rate limit: after this many failed logins for one user name or one
         client address inside the window, further attempts are refused (HTTP 429).
@@ -42,6 +47,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     data_dir: Path = Path("var")
     token_ttl_s: int = Field(default=8 * 3600, gt=0)
+    token_cache_s: float = Field(default=2.0, ge=0, le=60)
     login_max_failures: int = Field(default=5, gt=0)
     login_window_s: int = Field(default=300, gt=0)
     cookie_secure: bool = False

@@ -227,3 +227,21 @@ def test_screening_and_planning_with_the_real_clinical_core(client: TestClient, 
         f"/api/patients/{pid}/screenings", headers=clin, json={"modality": "no_such_modality"}
     )
     assert refused.status_code == 422 and refused.json()["field"] == "modality"
+
+
+def test_revoked_bearer_tokens_are_refused_at_once(
+    client: TestClient, headers: H, login: Callable[[str], dict[str, str]]
+) -> None:
+    # The server caches valid tokens for a moment; logout and account changes must not wait.
+    first, second = login("operator1"), login("operator1")
+    for bearer in (first, second):
+        assert client.get("/api/auth/me", headers=bearer).status_code == 200
+    assert client.post("/api/auth/logout", headers=first).status_code == 204
+    assert client.get("/api/auth/me", headers=first).status_code == 401
+    assert client.get("/api/auth/me", headers=second).status_code == 200
+    operator_id = client.get("/api/auth/me", headers=second).json()["user_id"]
+    changed = client.patch(
+        f"/api/users/{operator_id}", headers=headers["admin"], json={"active": False}
+    )
+    assert changed.status_code == 200
+    assert client.get("/api/patients", headers=second).status_code == 401

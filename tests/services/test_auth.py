@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from cryotx.services import auth
 from cryotx.services._common import Actor, Conflict, PermissionDenied, utcnow
 from cryotx.store.db import Database
+from cryotx.store.models import User
 
 PASSWORD = "correct horse battery staple"  # as in conftest.py
 SYSTEM = Actor(user_id=0, username="system:test", role="admin")
@@ -50,6 +56,7 @@ def test_wrong_password_unknown_user_and_expired_token_are_refused(
 def test_deactivating_an_account_ends_its_logins(db: Database, staff: dict[str, Actor]) -> None:
     result = auth.login(db, "operator1", PASSWORD, ttl_s=60)
     assert result is not None
+    assert auth.authenticate_token(db, result.access_token) is not None  # now cached
     auth.update_user(db, staff["admin"], staff["operator"].user_id, auth.UserUpdate(active=False))
     assert auth.authenticate_token(db, result.access_token) is None
     assert auth.login(db, "operator1", PASSWORD, ttl_s=60) is None
@@ -129,3 +136,109 @@ def test_csrf_check_refuses_non_ascii_tokens_without_raising():
     assert verify_csrf(session_token, csrf_token_for(session_token))
     assert not verify_csrf(session_token, "é" * 64)
     assert not verify_csrf(session_token, "\udcff")
+
+
+# --- the token cache ----------------------------------------------------------------------
+
+
+def test_logout_and_role_changes_end_cached_logins_at_once(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    auth.configure_token_cache(db, ttl_s=60)
+    first = auth.login(db, "operator1", PASSWORD, ttl_s=600)
+    second = auth.login(db, "operator1", PASSWORD, ttl_s=600)
+    assert first is not None and second is not None
+    for result in (first, second):  # both answered from the cache from now on
+        assert auth.authenticate_token(db, result.access_token) == staff["operator"]
+    auth.logout(db, first.access_token)
+    assert auth.authenticate_token(db, first.access_token) is None
+    assert auth.authenticate_token(db, second.access_token) == staff["operator"]
+    operator_id = staff["operator"].user_id
+    auth.update_user(db, staff["admin"], operator_id, auth.UserUpdate(role="clinician"))
+    assert auth.authenticate_token(db, second.access_token) is None
+    again = auth.login(db, "operator1", PASSWORD, ttl_s=600)
+    assert again is not None
+    promoted = auth.authenticate_token(db, again.access_token)
+    assert promoted is not None and promoted.role == "clinician"
+
+
+def test_a_revocation_during_a_lookup_does_not_leave_the_token_cached(
+    db: Database, staff: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lookup reads the token row, then the logout commits, then the lookup would
+    # cache what it read: the cached entry would keep a revoked token working.
+    auth.configure_token_cache(db, ttl_s=60)
+    result = auth.login(db, "clinician1", PASSWORD, ttl_s=600)
+    assert result is not None
+    real_read = db.read
+
+    @contextmanager
+    def read_then_logout() -> Iterator[Session]:
+        with real_read() as session:
+            yield session
+        monkeypatch.setattr(db, "read", real_read)
+        auth.logout(db, result.access_token)
+
+    monkeypatch.setattr(db, "read", read_then_logout)
+    # Valid when it was read (a request already in flight), but not remembered:
+    assert auth.authenticate_token(db, result.access_token) == staff["clinician"]
+    assert auth.authenticate_token(db, result.access_token) is None
+
+
+def test_changes_made_by_another_process_take_effect_within_the_cache_lifetime(
+    db: Database, staff: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = auth.login(db, "clinician1", PASSWORD, ttl_s=600)
+    assert result is not None
+    token = result.access_token
+
+    def deactivate_by_hand() -> None:  # as another process would: not through this module
+        with db.write() as session:
+            session.execute(update(User).where(User.username == "clinician1").values(active=False))
+
+    auth.configure_token_cache(db, ttl_s=0)  # no cache: at once
+    assert auth.authenticate_token(db, token) is not None
+    deactivate_by_hand()
+    assert auth.authenticate_token(db, token) is None
+    with db.write() as session:
+        session.execute(update(User).values(active=True))
+
+    auth.configure_token_cache(db, ttl_s=5)
+    assert auth.authenticate_token(db, token) is not None
+    deactivate_by_hand()
+    later = time.monotonic() + 5.01
+    monkeypatch.setattr(auth.time, "monotonic", lambda: later)
+    assert auth.authenticate_token(db, token) is None
+
+
+def test_the_token_cache_is_shared_by_every_database_object_on_one_database(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    auth.configure_token_cache(db, ttl_s=60)
+    result = auth.login(db, "clinician1", PASSWORD, ttl_s=600)
+    assert result is not None
+    assert auth.authenticate_token(db, result.access_token) is not None
+    other = Database(db.url)  # e.g. the pages' or a CLI command's own object
+    try:
+        auth.logout(other, result.access_token)
+    finally:
+        other.dispose()
+    assert auth.authenticate_token(db, result.access_token) is None
+
+
+def test_cached_requests_still_need_the_csrf_token(db: Database, staff: dict[str, Actor]) -> None:
+    auth.configure_token_cache(db, ttl_s=60)
+    result = auth.login(db, "clinician1", PASSWORD, ttl_s=600)
+    assert result is not None
+    token = result.access_token
+    kwargs = {"authorization": None, "cookie": token}
+    assert auth.authenticate_request_cached(db, method="GET", csrf_token=None, **kwargs) is None
+    auth.authenticate_request(db, method="GET", csrf_token=None, **kwargs)  # fills the cache
+    found = auth.authenticate_request_cached(db, method="GET", csrf_token=None, **kwargs)
+    assert found == (staff["clinician"], token)
+    with pytest.raises(auth.CsrfRejected):
+        auth.authenticate_request_cached(db, method="POST", csrf_token="0" * 64, **kwargs)
+    with pytest.raises(auth.AuthRequired):
+        auth.authenticate_request_cached(
+            db, method="GET", authorization=None, cookie=None, csrf_token=None
+        )

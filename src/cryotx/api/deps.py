@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from cryotx.services._common import Actor
 from cryotx.services.auth import (
     CSRF_HEADER,
     SESSION_COOKIE,
     authenticate_request,
+    authenticate_request_cached,
     require,
 )
 from cryotx.store.db import Database
@@ -24,10 +26,23 @@ __all__ = [
     "Offset",
     "current_actor",
     "get_db",
+    "in_thread",
     "permit",
 ]
 
 MAX_ID = 2**31 - 1
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def in_thread(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a blocking use case (database work) in a worker thread and await its result.
+
+    Endpoints are ``async`` and send only the use case to a thread: FastAPI runs a sync
+    endpoint in a thread and then validates its response in a second thread hop, and
+    each hop costs a thread switch and a turn at the GIL.
+    """
+    return await run_in_threadpool(func, *args, **kwargs)
 
 
 async def get_db(request: Request) -> Database:
@@ -43,15 +58,29 @@ async def get_db(request: Request) -> Database:
 DbDep = Annotated[Database, Depends(get_db)]
 
 
-def current_actor(request: Request, db: DbDep) -> Actor:
-    """The logged-in user (bearer token, or session cookie plus CSRF header)."""
-    actor, token = authenticate_request(
-        db,
-        method=request.method,
-        authorization=request.headers.get("authorization"),
-        cookie=request.cookies.get(SESSION_COOKIE),
-        csrf_token=request.headers.get(CSRF_HEADER),
+async def current_actor(request: Request, db: DbDep) -> Actor:
+    """The logged-in user (bearer token, or session cookie plus CSRF header).
+
+    A token this process verified moments ago is answered on the event loop; otherwise
+    the database lookup runs in a worker thread.
+    """
+    method = request.method
+    authorization = request.headers.get("authorization")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    csrf_token = request.headers.get(CSRF_HEADER)
+    found = authenticate_request_cached(
+        db, method=method, authorization=authorization, cookie=cookie, csrf_token=csrf_token
     )
+    if found is None:
+        found = await run_in_threadpool(
+            authenticate_request,
+            db,
+            method=method,
+            authorization=authorization,
+            cookie=cookie,
+            csrf_token=csrf_token,
+        )
+    actor, token = found
     request.state.actor = actor
     request.state.session_token = token
     return actor

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from cryotx.api.deps import DbDep, Id, Limit, Offset, permit
+from cryotx.api.deps import DbDep, Id, Limit, Offset, in_thread, permit
 from cryotx.services import auth, records
 from cryotx.services._common import Actor
 from cryotx.services.schemas import AuditPublic, Code, Page
@@ -19,34 +19,36 @@ AuditReader = Annotated[Actor, Depends(permit("audit.read"))]
 
 
 @router.get("/users", response_model=Page[auth.UserPublic])
-def list_users(
+async def list_users(
     db: DbDep, actor: Admin, limit: Limit = 50, offset: Offset = 0
 ) -> Page[auth.UserPublic]:
     """Accounts, by id."""
-    users, total = auth.list_users(db, actor, limit=limit, offset=offset)
+    users, total = await in_thread(auth.list_users, db, actor, limit=limit, offset=offset)
     return Page[auth.UserPublic](items=users, total=total, limit=limit, offset=offset)
 
 
 @router.post("/users", response_model=auth.UserPublic, status_code=201)
-def create_user(body: auth.UserCreate, db: DbDep, actor: Admin) -> auth.UserPublic:
+async def create_user(body: auth.UserCreate, db: DbDep, actor: Admin) -> auth.UserPublic:
     """Create an account."""
-    return auth.create_user(db, actor, body)
+    return await in_thread(auth.create_user, db, actor, body)
 
 
 @router.get("/users/{user_id}", response_model=auth.UserPublic)
-def get_user(user_id: Id, db: DbDep, actor: Admin) -> auth.UserPublic:
+async def get_user(user_id: Id, db: DbDep, actor: Admin) -> auth.UserPublic:
     """One account."""
-    return auth.get_user(db, actor, user_id)
+    return await in_thread(auth.get_user, db, actor, user_id)
 
 
 @router.patch("/users/{user_id}", response_model=auth.UserPublic)
-def update_user(user_id: Id, body: auth.UserUpdate, db: DbDep, actor: Admin) -> auth.UserPublic:
+async def update_user(
+    user_id: Id, body: auth.UserUpdate, db: DbDep, actor: Admin
+) -> auth.UserPublic:
     """Change role, active flag or password (ends the account's logins)."""
-    return auth.update_user(db, actor, user_id, body)
+    return await in_thread(auth.update_user, db, actor, user_id, body)
 
 
 @router.get("/audit", response_model=Page[AuditPublic])
-def list_audit(
+async def list_audit(
     db: DbDep,
     actor: AuditReader,
     limit: Limit = 50,
@@ -56,7 +58,8 @@ def list_audit(
     username: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9_.-]+$")] = None,
 ) -> Page[AuditPublic]:
     """Audit entries, oldest first (read only)."""
-    return records.list_audit(
+    return await in_thread(
+        records.list_audit,
         db,
         actor,
         limit=limit,

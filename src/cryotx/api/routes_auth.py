@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import text
 
-from cryotx.api.deps import ActorDep, DbDep
+from cryotx.api.deps import ActorDep, DbDep, in_thread
 from cryotx.api.problems import problem
 from cryotx.services import auth
 from cryotx.services._common import PermissionDenied, check_text
@@ -47,10 +47,14 @@ class Health(BaseModel):
 
 
 @router.get("/api/health", response_model=Health)
-def health(db: DbDep) -> Health:
+async def health(db: DbDep) -> Health:
     """Liveness and database reachability (anonymous)."""
-    with db.read() as session:
-        session.execute(text("SELECT 1"))
+
+    def ping() -> None:
+        with db.read() as session:
+            session.execute(text("SELECT 1"))
+
+    await in_thread(ping)
     return Health(status="ok", database=db.engine.dialect.name)
 
 
@@ -62,14 +66,15 @@ def health(db: DbDep) -> Health:
         429: {"description": "Too many failed logins"},
     },
 )
-def login(
+async def login(
     body: LoginRequest, request: Request, response: Response, db: DbDep
 ) -> Response | auth.LoginResult:
     """Log in: returns a bearer token and sets the session cookie for the pages."""
     settings = request.app.state.settings
     client = request.client.host if request.client else "unknown"
     try:
-        result = auth.login(
+        result = await in_thread(
+            auth.login,
             db,
             body.username,
             body.password,
@@ -94,17 +99,17 @@ def login(
 
 
 @router.post("/api/auth/logout", status_code=204)
-def logout(request: Request, response: Response, db: DbDep, actor: ActorDep) -> Response:
+async def logout(request: Request, response: Response, db: DbDep, actor: ActorDep) -> Response:
     """End this login (token and cookie)."""
     del actor
-    auth.logout(db, request.state.session_token)
+    await in_thread(auth.logout, db, request.state.session_token)
     response = Response(status_code=204)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
 
 
 @router.get("/api/openapi.json", include_in_schema=False)
-def openapi(request: Request, actor: ActorDep) -> dict[str, Any]:
+async def openapi(request: Request, actor: ActorDep) -> dict[str, Any]:
     """The OpenAPI schema (to logged-in users only)."""
     del actor
     schema: dict[str, Any] = request.app.openapi()
@@ -112,7 +117,7 @@ def openapi(request: Request, actor: ActorDep) -> dict[str, Any]:
 
 
 @router.get("/api/auth/me", response_model=Me)
-def me(request: Request, actor: ActorDep) -> Me:
+async def me(request: Request, actor: ActorDep) -> Me:
     """The logged-in user and the CSRF token for cookie-authenticated writes."""
     return Me(
         user_id=actor.user_id,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from cryotx.api.deps import DbDep, Id, Limit, Offset, permit
+from cryotx.api.deps import DbDep, Id, Limit, Offset, in_thread, permit
 from cryotx.services import clinical
 from cryotx.services._common import Actor
 from cryotx.services.schemas import (
@@ -33,15 +33,15 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/{patient_id}/screenings", response_model=ScreeningPublic, status_code=201, responses=_ERRORS
 )
-def screen(
+async def screen(
     patient_id: Id, body: ScreeningRequest, db: DbDep, actor: ScreeningsWrite
 ) -> ScreeningPublic:
     """Screen the patient (latest vitals) for a modality; the decision is stored."""
-    return clinical.screen_patient(db, actor, patient_id, body)
+    return await in_thread(clinical.screen_patient, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/screenings", response_model=Page[ScreeningPublic])
-def list_screenings(
+async def list_screenings(
     patient_id: Id,
     db: DbDep,
     actor: ScreeningsRead,
@@ -51,27 +51,34 @@ def list_screenings(
     decision: Annotated[Code | None, Query()] = None,
 ) -> Page[ScreeningPublic]:
     """Screenings, newest first; filter by modality or decision."""
-    return clinical.list_screenings(
-        db, actor, patient_id, limit=limit, offset=offset, modality=modality, decision=decision
+    return await in_thread(
+        clinical.list_screenings,
+        db,
+        actor,
+        patient_id,
+        limit=limit,
+        offset=offset,
+        modality=modality,
+        decision=decision,
     )
 
 
 @router.get("/{patient_id}/screenings/{screening_id}", response_model=ScreeningPublic)
-def get_screening(
+async def get_screening(
     patient_id: Id, screening_id: Id, db: DbDep, actor: ScreeningsRead
 ) -> ScreeningPublic:
     """One screening as recorded then."""
-    return clinical.get_screening(db, actor, patient_id, screening_id)
+    return await in_thread(clinical.get_screening, db, actor, patient_id, screening_id)
 
 
 @router.post("/{patient_id}/plans", response_model=PlanPublic, status_code=201, responses=_ERRORS)
-def plan(patient_id: Id, body: PlanRequest, db: DbDep, actor: PlansWrite) -> PlanPublic:
+async def plan(patient_id: Id, body: PlanRequest, db: DbDep, actor: PlansWrite) -> PlanPublic:
     """Plan a course; the plan is stored as returned."""
-    return clinical.plan_patient(db, actor, patient_id, body)
+    return await in_thread(clinical.plan_patient, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/plans", response_model=Page[PlanPublic])
-def list_plans(
+async def list_plans(
     patient_id: Id,
     db: DbDep,
     actor: PlansRead,
@@ -80,12 +87,12 @@ def list_plans(
     condition: Annotated[Code | None, Query()] = None,
 ) -> Page[PlanPublic]:
     """Plans, newest first; filter by condition."""
-    return clinical.list_plans(
-        db, actor, patient_id, limit=limit, offset=offset, condition=condition
+    return await in_thread(
+        clinical.list_plans, db, actor, patient_id, limit=limit, offset=offset, condition=condition
     )
 
 
 @router.get("/{patient_id}/plans/{plan_id}", response_model=PlanPublic)
-def get_plan(patient_id: Id, plan_id: Id, db: DbDep, actor: PlansRead) -> PlanPublic:
+async def get_plan(patient_id: Id, plan_id: Id, db: DbDep, actor: PlansRead) -> PlanPublic:
     """One plan."""
-    return clinical.get_plan(db, actor, patient_id, plan_id)
+    return await in_thread(clinical.get_plan, db, actor, patient_id, plan_id)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 
-from cryotx.api.deps import DbDep, Id, permit
+from cryotx.api.deps import DbDep, Id, in_thread, permit
 from cryotx.services import fhir
 from cryotx.services._common import Actor
 
@@ -23,17 +23,17 @@ FHIR_JSON = "application/fhir+json"
     "/Patient/{patient_id}/$everything",
     responses={200: {"content": {FHIR_JSON: {}}, "description": "FHIR Bundle"}},
 )
-def everything(patient_id: Id, request: Request, db: DbDep, actor: Exporter) -> JSONResponse:
+async def everything(patient_id: Id, request: Request, db: DbDep, actor: Exporter) -> JSONResponse:
     """A FHIR R4 Bundle of the patient's whole record."""
     base_url = str(request.base_url).rstrip("/") + "/fhir"
-    bundle = fhir.export_patient_bundle(db, actor, patient_id, base_url=base_url)
+    bundle = await in_thread(fhir.export_patient_bundle, db, actor, patient_id, base_url=base_url)
     return JSONResponse(bundle, media_type=FHIR_JSON)
 
 
 @router.post("/Patient", status_code=201)
-def import_patient(
+async def import_patient(
     db: DbDep, actor: Importer, resource: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """Create a patient from a FHIR Patient resource; returns the new patient's id."""
-    patient = fhir.import_fhir_patient(db, actor, resource)
+    patient = await in_thread(fhir.import_fhir_patient, db, actor, resource)
     return {"id": patient.id, "family_name": patient.family_name}

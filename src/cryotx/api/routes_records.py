@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from cryotx.api.deps import DbDep, Id, Limit, Offset, permit
+from cryotx.api.deps import DbDep, Id, Limit, Offset, in_thread, permit
 from cryotx.services import records
 from cryotx.services._common import Actor
 from cryotx.services.schemas import (
@@ -50,7 +50,7 @@ NameFilter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r
 
 
 @router.get("", response_model=Page[PatientPublic])
-def list_patients(
+async def list_patients(
     db: DbDep,
     actor: PatientsRead,
     limit: Limit = 50,
@@ -59,33 +59,39 @@ def list_patients(
     condition: Annotated[Code | None, Query()] = None,
 ) -> Page[PatientPublic]:
     """Patients by id; filter by family-name prefix or condition code."""
-    return records.list_patients(
-        db, actor, limit=limit, offset=offset, family_name=family_name, condition=condition
+    return await in_thread(
+        records.list_patients,
+        db,
+        actor,
+        limit=limit,
+        offset=offset,
+        family_name=family_name,
+        condition=condition,
     )
 
 
 @router.post("", response_model=PatientPublic, status_code=201)
-def create_patient(body: PatientCreate, db: DbDep, actor: PatientsWrite) -> PatientPublic:
+async def create_patient(body: PatientCreate, db: DbDep, actor: PatientsWrite) -> PatientPublic:
     """Register a patient."""
-    return records.create_patient(db, actor, body)
+    return await in_thread(records.create_patient, db, actor, body)
 
 
 @router.get("/{patient_id}", response_model=PatientPublic)
-def get_patient(patient_id: Id, db: DbDep, actor: PatientsRead) -> PatientPublic:
+async def get_patient(patient_id: Id, db: DbDep, actor: PatientsRead) -> PatientPublic:
     """One patient."""
-    return records.get_patient(db, actor, patient_id)
+    return await in_thread(records.get_patient, db, actor, patient_id)
 
 
 @router.patch("/{patient_id}", response_model=PatientPublic)
-def update_patient(
+async def update_patient(
     patient_id: Id, body: PatientUpdate, db: DbDep, actor: PatientsWrite
 ) -> PatientPublic:
     """Change the fields sent."""
-    return records.update_patient(db, actor, patient_id, body)
+    return await in_thread(records.update_patient, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/vitals", response_model=Page[VitalPublic])
-def list_vitals(
+async def list_vitals(
     patient_id: Id,
     db: DbDep,
     actor: VitalsRead,
@@ -95,25 +101,34 @@ def list_vitals(
     until: Annotated[Time | None, Query()] = None,
 ) -> Page[VitalPublic]:
     """Vital signs, newest first; filter by time window."""
-    return records.list_vitals(
-        db, actor, patient_id, limit=limit, offset=offset, since=since, until=until
+    return await in_thread(
+        records.list_vitals,
+        db,
+        actor,
+        patient_id,
+        limit=limit,
+        offset=offset,
+        since=since,
+        until=until,
     )
 
 
 @router.post("/{patient_id}/vitals", response_model=VitalPublic, status_code=201)
-def add_vitals(patient_id: Id, body: VitalCreate, db: DbDep, actor: VitalsWrite) -> VitalPublic:
+async def add_vitals(
+    patient_id: Id, body: VitalCreate, db: DbDep, actor: VitalsWrite
+) -> VitalPublic:
     """Record vital signs."""
-    return records.add_vitals(db, actor, patient_id, body)
+    return await in_thread(records.add_vitals, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/vitals/{vital_id}", response_model=VitalPublic)
-def get_vitals(patient_id: Id, vital_id: Id, db: DbDep, actor: VitalsRead) -> VitalPublic:
+async def get_vitals(patient_id: Id, vital_id: Id, db: DbDep, actor: VitalsRead) -> VitalPublic:
     """One set of vital signs."""
-    return records.get_vitals(db, actor, patient_id, vital_id)
+    return await in_thread(records.get_vitals, db, actor, patient_id, vital_id)
 
 
 @router.get("/{patient_id}/sessions", response_model=Page[SessionPublic])
-def list_sessions(
+async def list_sessions(
     patient_id: Id,
     db: DbDep,
     actor: SessionsRead,
@@ -123,35 +138,44 @@ def list_sessions(
     open: Annotated[bool | None, Query(description="true: running; false: ended")] = None,
 ) -> Page[SessionPublic]:
     """Sessions, newest first; filter by modality or open/ended."""
-    return records.list_sessions(
-        db, actor, patient_id, limit=limit, offset=offset, modality=modality, open_only=open
+    return await in_thread(
+        records.list_sessions,
+        db,
+        actor,
+        patient_id,
+        limit=limit,
+        offset=offset,
+        modality=modality,
+        open_only=open,
     )
 
 
 @router.post("/{patient_id}/sessions", response_model=SessionPublic, status_code=201)
-def start_session(
+async def start_session(
     patient_id: Id, body: SessionCreate, db: DbDep, actor: SessionsWrite
 ) -> SessionPublic:
     """Record the start of a session."""
-    return records.start_session(db, actor, patient_id, body)
+    return await in_thread(records.start_session, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/sessions/{session_id}", response_model=SessionPublic)
-def get_session(patient_id: Id, session_id: Id, db: DbDep, actor: SessionsRead) -> SessionPublic:
+async def get_session(
+    patient_id: Id, session_id: Id, db: DbDep, actor: SessionsRead
+) -> SessionPublic:
     """One session."""
-    return records.get_session(db, actor, patient_id, session_id)
+    return await in_thread(records.get_session, db, actor, patient_id, session_id)
 
 
 @router.patch("/{patient_id}/sessions/{session_id}", response_model=SessionPublic)
-def end_session(
+async def end_session(
     patient_id: Id, session_id: Id, body: SessionEnd, db: DbDep, actor: SessionsWrite
 ) -> SessionPublic:
     """Record how and when a session ended."""
-    return records.end_session(db, actor, patient_id, session_id, body)
+    return await in_thread(records.end_session, db, actor, patient_id, session_id, body)
 
 
 @router.get("/{patient_id}/sessions/{session_id}/telemetry", response_model=Page[TelemetryPublic])
-def list_telemetry(
+async def list_telemetry(
     patient_id: Id,
     session_id: Id,
     db: DbDep,
@@ -160,19 +184,23 @@ def list_telemetry(
     offset: Offset = 0,
 ) -> Page[TelemetryPublic]:
     """A session's readings in time order."""
-    return records.list_telemetry(db, actor, patient_id, session_id, limit=limit, offset=offset)
+    return await in_thread(
+        records.list_telemetry, db, actor, patient_id, session_id, limit=limit, offset=offset
+    )
 
 
 @router.post("/{patient_id}/sessions/{session_id}/telemetry", status_code=201)
-def add_telemetry(
+async def add_telemetry(
     patient_id: Id, session_id: Id, body: TelemetryBatch, db: DbDep, actor: TelemetryWrite
 ) -> dict[str, int]:
     """Append readings to a running session (all or none)."""
-    return {"stored": records.add_telemetry(db, actor, patient_id, session_id, body)}
+    return {
+        "stored": await in_thread(records.add_telemetry, db, actor, patient_id, session_id, body)
+    }
 
 
 @router.get("/{patient_id}/instruments", response_model=Page[InstrumentPublic])
-def list_instruments(
+async def list_instruments(
     patient_id: Id,
     db: DbDep,
     actor: InstrumentsRead,
@@ -181,29 +209,35 @@ def list_instruments(
     instrument: Annotated[Code | None, Query()] = None,
 ) -> Page[InstrumentPublic]:
     """Outcome scores in time order; filter by instrument."""
-    return records.list_instrument_responses(
-        db, actor, patient_id, limit=limit, offset=offset, instrument=instrument
+    return await in_thread(
+        records.list_instrument_responses,
+        db,
+        actor,
+        patient_id,
+        limit=limit,
+        offset=offset,
+        instrument=instrument,
     )
 
 
 @router.post("/{patient_id}/instruments", response_model=InstrumentPublic, status_code=201)
-def add_instrument(
+async def add_instrument(
     patient_id: Id, body: InstrumentCreate, db: DbDep, actor: InstrumentsWrite
 ) -> InstrumentPublic:
     """Record an outcome score (range-checked)."""
-    return records.add_instrument_response(db, actor, patient_id, body)
+    return await in_thread(records.add_instrument_response, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/instruments/{response_id}", response_model=InstrumentPublic)
-def get_instrument(
+async def get_instrument(
     patient_id: Id, response_id: Id, db: DbDep, actor: InstrumentsRead
 ) -> InstrumentPublic:
     """One outcome score."""
-    return records.get_instrument_response(db, actor, patient_id, response_id)
+    return await in_thread(records.get_instrument_response, db, actor, patient_id, response_id)
 
 
 @router.get("/{patient_id}/adverse-events", response_model=Page[AdverseEventPublic])
-def list_adverse_events(
+async def list_adverse_events(
     patient_id: Id,
     db: DbDep,
     actor: EventsRead,
@@ -212,22 +246,28 @@ def list_adverse_events(
     severity: Annotated[str | None, Query(pattern=r"^(mild|moderate|severe)$")] = None,
 ) -> Page[AdverseEventPublic]:
     """Adverse events in time order; filter by severity."""
-    return records.list_adverse_events(
-        db, actor, patient_id, limit=limit, offset=offset, severity=severity
+    return await in_thread(
+        records.list_adverse_events,
+        db,
+        actor,
+        patient_id,
+        limit=limit,
+        offset=offset,
+        severity=severity,
     )
 
 
 @router.post("/{patient_id}/adverse-events", response_model=AdverseEventPublic, status_code=201)
-def add_adverse_event(
+async def add_adverse_event(
     patient_id: Id, body: AdverseEventCreate, db: DbDep, actor: EventsWrite
 ) -> AdverseEventPublic:
     """Record an adverse event."""
-    return records.add_adverse_event(db, actor, patient_id, body)
+    return await in_thread(records.add_adverse_event, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/adverse-events/{event_id}", response_model=AdverseEventPublic)
-def get_adverse_event(
+async def get_adverse_event(
     patient_id: Id, event_id: Id, db: DbDep, actor: EventsRead
 ) -> AdverseEventPublic:
     """One adverse event."""
-    return records.get_adverse_event(db, actor, patient_id, event_id)
+    return await in_thread(records.get_adverse_event, db, actor, patient_id, event_id)

@@ -12,6 +12,12 @@
 - Roles: ``PERMISSIONS`` maps each action to the roles allowed to do it.
 - Login rate limiting: :class:`LoginRateLimiter` counts failures per user name and per
   client address in a sliding window.
+- Token cache: a token found valid in the database is remembered by this process for a
+  few seconds (:data:`TOKEN_CACHE_TTL_S`, see :func:`configure_token_cache`), so that a
+  request needs no database round trip to find its user.  Logout and every change of an
+  account's role, password or active flag made by this process drop the cached entries at
+  once (after their commit); a change made by another process (a second server, a manual
+  SQL update) takes effect here within the cache's lifetime.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from argon2 import PasswordHasher
@@ -52,6 +59,7 @@ __all__ = [
     "ROLES",
     "SAFE_METHODS",
     "SESSION_COOKIE",
+    "TOKEN_CACHE_TTL_S",
     "AuthRequired",
     "CsrfRejected",
     "LoginRateLimiter",
@@ -60,7 +68,9 @@ __all__ = [
     "UserPublic",
     "UserUpdate",
     "authenticate_request",
+    "authenticate_request_cached",
     "authenticate_token",
+    "configure_token_cache",
     "create_user",
     "csrf_token_for",
     "get_user",
@@ -233,6 +243,90 @@ class LoginRateLimiter:
             self._failures.pop(username_key, None)
 
 
+#: Seconds a token found valid stays cached in this process.  A revocation made by another
+#: process (or by hand in the database) takes effect here at most this much later; every
+#: revocation through this module in this process takes effect at once.
+TOKEN_CACHE_TTL_S = 2.0
+#: Cached tokens per database; the oldest go first when the cache is full.
+TOKEN_CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    actor: Actor
+    expires_at: datetime  # the login's own expiry (aware UTC)
+    until: float  # time.monotonic() after which the entry is stale
+
+
+class _TokenCache:
+    """Recently verified tokens of one database (keyed by the token's SHA-256).
+
+    A lookup that read the database reads ``generation`` first and may store its answer
+    only if no revocation happened meanwhile: otherwise a lookup that read the row just
+    before a logout committed could put the revoked token back into the cache.
+    """
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self.generation = 0
+        self._entries: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Actor | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry.until <= time.monotonic() or entry.expires_at <= utcnow():
+            with self._lock:
+                self._entries.pop(digest, None)
+            return None
+        return entry.actor
+
+    def put(self, digest: str, actor: Actor, expires_at: datetime, generation: int) -> None:
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._entries) >= TOKEN_CACHE_SIZE:
+                del self._entries[next(iter(self._entries))]
+            until = time.monotonic() + self.ttl_s
+            self._entries[digest] = _Cached(actor, expires_at, until)
+
+    def revoke(self, *, digest: str | None = None, user_id: int | None = None) -> None:
+        with self._lock:
+            self.generation += 1
+            if digest is not None:
+                self._entries.pop(digest, None)
+            if user_id is not None:
+                stale = [k for k, v in self._entries.items() if v.actor.user_id == user_id]
+                for key in stale:
+                    del self._entries[key]
+
+
+# One cache per database URL, so that every Database object of this process on the same
+# database sees the same revocations.
+_token_caches: dict[str, _TokenCache] = {}
+_token_caches_lock = threading.Lock()
+
+
+def _token_cache(db: Database) -> _TokenCache:
+    cache = _token_caches.get(db.url)
+    if cache is None:
+        with _token_caches_lock:
+            cache = _token_caches.setdefault(db.url, _TokenCache(TOKEN_CACHE_TTL_S))
+    return cache
+
+
+def configure_token_cache(db: Database, *, ttl_s: float) -> None:
+    """Set how long this process caches valid tokens of ``db`` (0 turns the cache off)."""
+    if ttl_s < 0:
+        raise InputError("token_cache_s", "must be 0 or more")
+    cache = _token_cache(db)
+    cache.ttl_s = ttl_s
+    cache.revoke()
+
+
 def login(
     db: Database,
     username: str,
@@ -288,28 +382,49 @@ def login(
     )
 
 
-def authenticate_token(db: Database, token: str) -> Actor | None:
-    """The active user a token belongs to, or ``None`` if unknown or expired."""
+def _cached_actor(db: Database, token: str) -> Actor | None:
+    """The token's user if this process verified the token moments ago, else ``None``."""
     if not token or len(token) > 512:
         return None
+    return _token_cache(db).get(_sha256(token))
+
+
+def authenticate_token(db: Database, token: str) -> Actor | None:
+    """The active user a token belongs to, or ``None`` if unknown or expired.
+
+    Answers from the token cache when it can, from the database otherwise.
+    """
+    if not token or len(token) > 512:
+        return None
+    digest = _sha256(token)
+    cache = _token_cache(db)
+    cached = cache.get(digest)
+    if cached is not None:
+        return cached
+    generation = cache.generation  # read before the database, see _TokenCache
     with db.read() as session:
         row = session.execute(
-            select(User, AuthToken.expires_at)
+            select(User.id, User.username, User.role, User.active, AuthToken.expires_at)
             .join(AuthToken, AuthToken.user_id == User.id)
-            .where(AuthToken.token_sha256 == _sha256(token))
+            .where(AuthToken.token_sha256 == digest)
         ).first()
     if row is None:
         return None
-    user, expires_at = row
-    if not user.active or utc(expires_at) <= utcnow():
+    user_id, username, role, active, expires_at = row
+    expires_at = utc(expires_at)
+    if not active or expires_at <= utcnow():
         return None
-    return Actor(user_id=user.id, username=user.username, role=user.role)
+    actor = Actor(user_id=user_id, username=username, role=role)
+    cache.put(digest, actor, expires_at, generation)
+    return actor
 
 
 def logout(db: Database, token: str) -> None:
     """Delete the token (the cookie and the bearer token stop working at once)."""
+    digest = _sha256(token)
     with db.write() as session:
-        session.execute(delete(AuthToken).where(AuthToken.token_sha256 == _sha256(token)))
+        session.execute(delete(AuthToken).where(AuthToken.token_sha256 == digest))
+    _token_cache(db).revoke(digest=digest)  # after the commit: see _TokenCache
 
 
 def _public(user: User) -> UserPublic:
@@ -385,7 +500,8 @@ def update_user(db: Database, actor: Actor, user_id: int, data: UserUpdate) -> U
             user.active = data.active
         if data.password is not None:
             user.password_hash = hash_password(data.password)
-        if data.active is False or data.password is not None or data.role is not None:
+        ends_logins = data.active is False or data.password is not None or data.role is not None
+        if ends_logins:
             session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
         session.flush()
         after = row_dict(user, exclude=("password_hash",))
@@ -401,7 +517,10 @@ def update_user(db: Database, actor: Actor, user_id: int, data: UserUpdate) -> U
             before=before,
             after=after,
         )
-        return _public(user)
+        public = _public(user)
+    if ends_logins:
+        _token_cache(db).revoke(user_id=user_id)  # after the commit: see _TokenCache
+    return public
 
 
 class AuthRequired(PermissionDenied):
@@ -413,6 +532,27 @@ class CsrfRejected(PermissionDenied):
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _credentials(authorization: str | None, cookie: str | None) -> tuple[str, bool]:
+    """(token, came by cookie) of a request; :class:`AuthRequired` if it carries none."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip(), False
+    if cookie:
+        return cookie, True
+    raise AuthRequired("login required")
+
+
+def _checked(
+    actor: Actor | None, token: str, *, via_cookie: bool, method: str, csrf: str | None
+) -> tuple[Actor, str]:
+    if actor is None:
+        raise AuthRequired("login expired or unknown; log in again")
+    if via_cookie and method.upper() not in SAFE_METHODS and not verify_csrf(token, csrf):
+        raise CsrfRejected("missing or wrong CSRF token")
+    return actor, token
 
 
 def authenticate_request(
@@ -449,19 +589,26 @@ def authenticate_request(
     CsrfRejected
         Cookie login, unsafe method and a missing or wrong CSRF token.
     """
-    token: str | None = None
-    via_cookie = False
-    if authorization:
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() == "bearer" and value.strip():
-            token = value.strip()
-    if token is None and cookie:
-        token, via_cookie = cookie, True
-    if token is None:
-        raise AuthRequired("login required")
+    token, via_cookie = _credentials(authorization, cookie)
     actor = authenticate_token(db, token)
+    return _checked(actor, token, via_cookie=via_cookie, method=method, csrf=csrf_token)
+
+
+def authenticate_request_cached(
+    db: Database,
+    *,
+    method: str,
+    authorization: str | None,
+    cookie: str | None,
+    csrf_token: str | None,
+) -> tuple[Actor, str] | None:
+    """:func:`authenticate_request` when it can answer without the database, else ``None``.
+
+    For async callers: this never blocks, so it can run on the event loop; on ``None``
+    call :func:`authenticate_request` in a worker thread.  It raises the same errors.
+    """
+    token, via_cookie = _credentials(authorization, cookie)
+    actor = _cached_actor(db, token)
     if actor is None:
-        raise AuthRequired("login expired or unknown; log in again")
-    if via_cookie and method.upper() not in SAFE_METHODS and not verify_csrf(token, csrf_token):
-        raise CsrfRejected("missing or wrong CSRF token")
-    return actor, token
+        return None
+    return _checked(actor, token, via_cookie=via_cookie, method=method, csrf=csrf_token)
