@@ -24,7 +24,7 @@ from cryotx.services._common import (
     patient_or_404,
     utcnow,
 )
-from cryotx.services._patient_rows import patient_page, patient_row
+from cryotx.services._patient_rows import PatientRows
 from cryotx.services.auth import require
 from cryotx.services.schemas import (
     Page,
@@ -49,6 +49,17 @@ __all__ = [
 ]
 
 _VITAL_FIELDS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "body_temp_c", "spo2_pct")
+
+
+# Stored screenings and plans, newest first.
+_SCREENINGS = PatientRows(
+    Screening,
+    ScreeningPublic,
+    action="screenings.read",
+    kind="screening",
+    order=Screening.id.desc(),
+)
+_PLANS = PatientRows(Plan, PlanPublic, action="plans.read", kind="plan", order=Plan.id.desc())
 
 
 class ClinicalUnavailable(CryoTxError):
@@ -194,16 +205,7 @@ def get_screening(
     db: Database, actor: Actor, patient_id: int, screening_id: int
 ) -> ScreeningPublic:
     """One stored screening."""
-    return patient_row(
-        db,
-        actor,
-        patient_id,
-        screening_id,
-        action="screenings.read",
-        model=Screening,
-        public=ScreeningPublic,
-        kind="screening",
-    )
+    return _SCREENINGS.one(db, actor, patient_id, screening_id)
 
 
 def list_screenings(
@@ -217,32 +219,13 @@ def list_screenings(
     decision: str | None = None,
 ) -> Page[ScreeningPublic]:
     """A patient's screenings, newest first; filter by modality or decision."""
-    return patient_page(
-        db,
-        actor,
-        patient_id,
-        action="screenings.read",
-        model=Screening,
-        public=ScreeningPublic,
-        limit=limit,
-        offset=offset,
-        order=Screening.id.desc(),
-        equal={Screening.modality: modality, Screening.decision: decision},
-    )
+    equal = {Screening.modality: modality, Screening.decision: decision}
+    return _SCREENINGS.page(db, actor, patient_id, limit=limit, offset=offset, equal=equal)
 
 
 def get_plan(db: Database, actor: Actor, patient_id: int, plan_id: int) -> PlanPublic:
     """One stored plan."""
-    return patient_row(
-        db,
-        actor,
-        patient_id,
-        plan_id,
-        action="plans.read",
-        model=Plan,
-        public=PlanPublic,
-        kind="plan",
-    )
+    return _PLANS.one(db, actor, patient_id, plan_id)
 
 
 def list_plans(
@@ -255,15 +238,5 @@ def list_plans(
     condition: str | None = None,
 ) -> Page[PlanPublic]:
     """A patient's plans, newest first; filter by condition."""
-    return patient_page(
-        db,
-        actor,
-        patient_id,
-        action="plans.read",
-        model=Plan,
-        public=PlanPublic,
-        limit=limit,
-        offset=offset,
-        order=Plan.id.desc(),
-        equal={Plan.condition: condition},
-    )
+    equal = {Plan.condition: condition}
+    return _PLANS.page(db, actor, patient_id, limit=limit, offset=offset, equal=equal)

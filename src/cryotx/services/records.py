@@ -26,7 +26,7 @@ from cryotx.services._common import (
     utc,
     utcnow,
 )
-from cryotx.services._patient_rows import patient_page, patient_row
+from cryotx.services._patient_rows import PatientRows
 from cryotx.services.auth import require
 from cryotx.services.instruments import check_score
 from cryotx.services.schemas import (
@@ -81,6 +81,37 @@ __all__ = [
     "start_session",
     "update_patient",
 ]
+
+
+# How each table of the record is read (newest first, or in time order for scores).
+_VITALS = PatientRows(
+    VitalSign,
+    VitalPublic,
+    action="vitals.read",
+    kind="vital_signs",
+    order=(VitalSign.measured_at.desc(), VitalSign.id.desc()),
+)
+_SESSIONS = PatientRows(
+    TreatmentSession,
+    SessionPublic,
+    action="sessions.read",
+    kind="treatment_session",
+    order=(TreatmentSession.started_at.desc(), TreatmentSession.id.desc()),
+)
+_SCORES = PatientRows(
+    InstrumentResponse,
+    InstrumentPublic,
+    action="instruments.read",
+    kind="instrument_response",
+    order=(InstrumentResponse.measured_at, InstrumentResponse.id),
+)
+_ADVERSE_EVENTS = PatientRows(
+    AdverseEvent,
+    AdverseEventPublic,
+    action="adverse_events.read",
+    kind="adverse_event",
+    order=(AdverseEvent.onset_at, AdverseEvent.id),
+)
 
 
 def _session_of(session: Session, patient_id: int, session_id: int | None) -> None:
@@ -201,16 +232,7 @@ def add_vitals(db: Database, actor: Actor, patient_id: int, data: VitalCreate) -
 
 def get_vitals(db: Database, actor: Actor, patient_id: int, vital_id: int) -> VitalPublic:
     """One set of vital signs."""
-    return patient_row(
-        db,
-        actor,
-        patient_id,
-        vital_id,
-        action="vitals.read",
-        model=VitalSign,
-        public=VitalPublic,
-        kind="vital_signs",
-    )
+    return _VITALS.one(db, actor, patient_id, vital_id)
 
 
 def list_vitals(
@@ -229,18 +251,7 @@ def list_vitals(
         window.append(VitalSign.measured_at >= since)
     if until is not None:
         window.append(VitalSign.measured_at <= until)
-    return patient_page(
-        db,
-        actor,
-        patient_id,
-        action="vitals.read",
-        model=VitalSign,
-        public=VitalPublic,
-        limit=limit,
-        offset=offset,
-        order=(VitalSign.measured_at.desc(), VitalSign.id.desc()),
-        where=window,
-    )
+    return _VITALS.page(db, actor, patient_id, limit=limit, offset=offset, where=window)
 
 
 # --- sessions and telemetry -------------------------------------------------------------
@@ -334,16 +345,12 @@ def list_sessions(
     """A patient's sessions, newest first; filter by modality or by open/ended."""
     ended = TreatmentSession.ended_at
     state = {None: [], True: [ended.is_(None)], False: [ended.is_not(None)]}[open_only]
-    return patient_page(
+    return _SESSIONS.page(
         db,
         actor,
         patient_id,
-        action="sessions.read",
-        model=TreatmentSession,
-        public=SessionPublic,
         limit=limit,
         offset=offset,
-        order=(TreatmentSession.started_at.desc(), TreatmentSession.id.desc()),
         equal={TreatmentSession.modality: modality},
         where=state,
     )
@@ -422,16 +429,7 @@ def get_instrument_response(
     db: Database, actor: Actor, patient_id: int, response_id: int
 ) -> InstrumentPublic:
     """One outcome score."""
-    return patient_row(
-        db,
-        actor,
-        patient_id,
-        response_id,
-        action="instruments.read",
-        model=InstrumentResponse,
-        public=InstrumentPublic,
-        kind="instrument_response",
-    )
+    return _SCORES.one(db, actor, patient_id, response_id)
 
 
 def list_instrument_responses(
@@ -444,18 +442,8 @@ def list_instrument_responses(
     instrument: str | None = None,
 ) -> Page[InstrumentPublic]:
     """A patient's outcome scores in time order; filter by instrument."""
-    return patient_page(
-        db,
-        actor,
-        patient_id,
-        action="instruments.read",
-        model=InstrumentResponse,
-        public=InstrumentPublic,
-        limit=limit,
-        offset=offset,
-        order=(InstrumentResponse.measured_at, InstrumentResponse.id),
-        equal={InstrumentResponse.instrument: instrument},
-    )
+    equal = {InstrumentResponse.instrument: instrument}
+    return _SCORES.page(db, actor, patient_id, limit=limit, offset=offset, equal=equal)
 
 
 def add_adverse_event(
@@ -481,16 +469,7 @@ def get_adverse_event(
     db: Database, actor: Actor, patient_id: int, event_id: int
 ) -> AdverseEventPublic:
     """One adverse event."""
-    return patient_row(
-        db,
-        actor,
-        patient_id,
-        event_id,
-        action="adverse_events.read",
-        model=AdverseEvent,
-        public=AdverseEventPublic,
-        kind="adverse_event",
-    )
+    return _ADVERSE_EVENTS.one(db, actor, patient_id, event_id)
 
 
 def list_adverse_events(
@@ -503,18 +482,8 @@ def list_adverse_events(
     severity: str | None = None,
 ) -> Page[AdverseEventPublic]:
     """A patient's adverse events in time order; filter by severity."""
-    return patient_page(
-        db,
-        actor,
-        patient_id,
-        action="adverse_events.read",
-        model=AdverseEvent,
-        public=AdverseEventPublic,
-        limit=limit,
-        offset=offset,
-        order=(AdverseEvent.onset_at, AdverseEvent.id),
-        equal={AdverseEvent.severity: severity},
-    )
+    equal = {AdverseEvent.severity: severity}
+    return _ADVERSE_EVENTS.page(db, actor, patient_id, limit=limit, offset=offset, equal=equal)
 
 
 # --- audit ------------------------------------------------------------------------------
