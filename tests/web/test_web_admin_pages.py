@@ -240,3 +240,19 @@ def test_audit_log_filters_and_hides_clinical_values(
     assert "before the first day" in error_at(refused.text, "until")
     assert error_at(refused.text, "patient_id")
     assert "entries" not in main_text(refused.text).split("Show")[-1]
+
+
+def test_audit_log_pages_keep_the_filter(app_db: tuple[TestClient, Database]) -> None:
+    client, db = app_db
+    for index in range(55):
+        make_patient(db, f"Family{index:02d}")
+    log_in(client, "admin1")
+    first = client.get("/admin/audit?username=clinician1")
+    assert "55 entries" in main_text(first.text) and "Page 1 of 2" in first.text
+    assert first.text.count('<th scope="row">') == 50
+    assert 'href="/admin/audit?username=clinician1&amp;page=2"' in first.text
+    second = client.get("/admin/audit?username=clinician1&page=2")
+    assert second.text.count('<th scope="row">') == 5
+    assert 'href="/admin/audit?username=clinician1&amp;page=1"' in second.text
+    past_the_end = client.get("/admin/audit?username=clinician1&page=99")
+    assert "Page 2 of 2" in past_the_end.text
