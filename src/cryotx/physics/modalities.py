@@ -10,6 +10,11 @@ towards either
   peas): the pack holds its melting temperature while latent heat lasts, then warms
   (sensible heat only for gel packs).
 
+A pack's contact depends on how it is held: resting on the skin, its weight presses it on
+(heavier presses harder); held by a wrap (``modality.fixation = "wrap"``), the wrap
+presses it on and its mass matters only below about 0.6 kg [Tomchuk2010]_,
+[Janwantanakul2009]_.
+
 Numbers that were fitted (across *all* validation studies of a modality, never to one
 study) say so in their source and in docs/physics.md.  The rest are physical constants
 or engineering estimates with their basis; weak ones are marked "estimate".
