@@ -79,6 +79,9 @@ def test_clinicians_and_operators_get_403(app_db: tuple[TestClient, Database], r
     assert new.status_code == 403
     demote = post_form(client, f"/admin/users/{ADMIN}", csrf, role="operator", active="no")
     assert demote.status_code == 403
+    rekey = post_form(client, f"/admin/users/{ADMIN}/password", csrf, password="y" * 16)
+    assert rekey.status_code == 403
+    assert can_log_in(client, "admin1", PASSWORD)
     assert accounts(db) == before
 
 
@@ -256,3 +259,28 @@ def test_audit_log_pages_keep_the_filter(app_db: tuple[TestClient, Database]) ->
     assert 'href="/admin/audit?username=clinician1&amp;page=1"' in second.text
     past_the_end = client.get("/admin/audit?username=clinician1&page=99")
     assert "Page 2 of 2" in past_the_end.text
+
+
+def test_admin_sets_a_new_password(app_db: tuple[TestClient, Database]) -> None:
+    client, _ = app_db
+    assert can_log_in(client, "operator1", PASSWORD)
+    operator_cookie = client.cookies.get(auth.SESSION_COOKIE)
+    csrf = log_in(client, "admin1")
+    short = post_form(client, "/admin/users/3/password", csrf, password="too short")
+    assert short.status_code == 400 and "12" in error_at(short.text, "password")
+    assert "too short" not in short.text
+    typed = "the operator's new password"
+    done = post_form(client, "/admin/users/3/password", csrf, password=typed)
+    assert done.status_code == 200 and "New password for operator1" in done.text
+    assert 'id="new-password"' not in done.text
+    client.cookies.clear()
+    client.cookies.set(auth.SESSION_COOKIE, operator_cookie or "")
+    assert client.get("/patients", follow_redirects=False).status_code == 303  # logins ended
+    assert not can_log_in(client, "operator1", PASSWORD)
+    assert can_log_in(client, "operator1", typed)
+    csrf = log_in(client, "admin1")
+    generated = post_form(client, "/admin/users/3/password", csrf)
+    match = re.search(r'<code id="new-password">([^<]+)</code>', generated.text)
+    assert generated.status_code == 200 and match
+    assert not can_log_in(client, "operator1", typed)
+    assert can_log_in(client, "operator1", match.group(1))

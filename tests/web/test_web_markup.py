@@ -172,6 +172,9 @@ def test_markup_of_every_page(seeded: TestClient) -> None:
     )
     assert created.status_code == 200
     check(created.text, "/admin/users/new (created)")
+    short = client.post("/admin/users/4/password", data={"csrf_token": csrf, "password": "x"})
+    assert short.status_code == 400
+    check(short.text, "/admin/users/4/password (errors)")
 
 
 @pytest.mark.parametrize(

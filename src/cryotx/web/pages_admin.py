@@ -23,6 +23,7 @@ from cryotx.web import _forms
 from cryotx.web._common import (
     REFUSALS,
     PageUser,
+    Visit,
     call,
     check_id,
     field_errors,
@@ -83,24 +84,41 @@ async def user_new_form(request: Request) -> Response:
 async def user_new_submit(request: Request) -> Response:
     page = await visit(request, "users.manage", posted=True)
     assert page.form is not None
-    raw = page.form.get("password")
-    typed = raw if isinstance(raw, str) else ""  # taken as typed, not stripped
-    generated = None if typed else accounts.generate_password()
+    password, generated = _password(page.form)
     try:
         data = auth.UserCreate.model_validate(
             {
                 "username": _forms.text(page.form, "username"),
                 "role": _forms.text(page.form, "role"),
-                "password": typed or generated,
+                "password": password,
             }
         )
         created = await call(auth.create_user, page.db, page.actor, data)
     except REFUSALS as error:
         context = _new_context(page.user, _forms.values(page.form), field_errors(error))
         return render(request, "user_new.html", context, status_code=400)
-    # Rendered, not redirected: the generated password is shown once and never again.
-    context = {"user": page.user, "account": created, "password": generated}
-    return render(request, "user_created.html", context)
+    return _password_page(page, created, generated, heading=f"User {created.username} added")
+
+
+def _password(form: Any) -> tuple[str, str | None]:
+    """The password typed (as typed, not stripped), or a generated one (also returned)."""
+    raw = form.get("password")
+    typed = raw if isinstance(raw, str) else ""
+    if typed:
+        return typed, None
+    generated = accounts.generate_password()
+    return generated, generated
+
+
+def _password_page(
+    page: Visit, account: auth.UserPublic, generated: str | None, *, heading: str
+) -> Response:
+    """The account as saved, with a generated password shown this once.
+
+    Rendered in answer to the post, not redirected to: nothing can show it again.
+    """
+    context = {"user": page.user, "account": account, "password": generated, "heading": heading}
+    return render(page.request, "user_created.html", context)
 
 
 def _new_context(user: PageUser, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -135,6 +153,23 @@ async def user_edit_submit(request: Request, user_id: int) -> Response:
         context=context,
         then=lambda _: "/admin/users",
     )
+
+
+@router.post("/admin/users/{user_id}/password", response_class=HTMLResponse)
+async def user_password_submit(request: Request, user_id: int) -> Response:
+    page = await visit(request, "users.manage", posted=True)
+    assert page.form is not None
+    account = await call(auth.get_user, page.db, page.actor, check_id(user_id))
+    password, generated = _password(page.form)
+    try:
+        data = auth.UserUpdate.model_validate({"password": password})
+        changed = await call(auth.update_user, page.db, page.actor, user_id, data)
+    except REFUSALS as error:
+        values = {"role": account.role, "active": "yes" if account.active else "no"}
+        context = _edit_context(page.user, account, values, field_errors(error))
+        return render(request, "user_edit.html", context, status_code=400)
+    heading = f"New password for {changed.username}"
+    return _password_page(page, changed, generated, heading=heading)
 
 
 def _update(form: Any) -> auth.UserUpdate:
