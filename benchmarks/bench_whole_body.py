@@ -231,6 +231,51 @@ def delay_sensitivity(
     return out
 
 
+# Ramanathan's 4-site mean skin (chest 0.3, upper arm 0.3, thigh 0.2, calf 0.2; J Appl
+# Physiol 1964;19:531), the sites of hammond2014 and cuttell2017; analysis only.
+_FOUR_SITE = {"chest": 0.3, "upper_arm": 0.3, "thigh": 0.2, "leg": 0.2}
+
+
+def mean_skin_weighting() -> list[dict[str, Any]]:
+    """Mean-skin rows of the 4-site studies read with the 7-region and the 4-site weights.
+
+    The validator's ``skin_mean`` is the Hardy-DuBois 7-region mean, which includes the
+    gloved hands, the feet in socks and clogs and the head; hammond2014 and cuttell2017
+    averaged four bare sites.  Same scenarios and reading times as the validator.
+    """
+    rows, protocols = val._load(None)
+    out = []
+    for row in rows:
+        if row["study_id"] not in ("hammond2014", "cuttell2017"):
+            continue
+        if row["site"] != "whole_body_mean":
+            continue
+        study = protocols[row["study_id"]]
+        scenarios, probe, reason = val._plan(row, protocols)
+        if reason is not None:
+            continue
+        shift = val._pre_chamber_shift_s(row, val._arm_for(row, study) or {})
+        t_read = float(row["time_s"]) + shift + val._reading_delay_s(row, study)
+        values = {"7-region": 0.0, "4-site": 0.0}
+        for scenario, weight in scenarios:
+            proto, _ = build_protocol(parse_scenarios({**scenario, "probes": [probe]})[0])
+            run = simulate_protocols([proto], dt_s=DEFAULT_DT_S)
+            n = int(run.n_out[0])
+            skin = run.skin_c[0, :n]
+            traces = {
+                "7-region": skin @ hardy_dubois_weights(_cryotx_areas(proto)[None, :])[0],
+                "4-site": sum(w * skin[:, SEGMENT_INDEX[s]] for s, w in _FOUR_SITE.items()),
+            }
+            for key, trace in traces.items():
+                value = float(np.interp(t_read, run.time_s[0, :n], trace))
+                if row["reference"] == "change_from_baseline":
+                    value -= float(trace[0])
+                values[key] += weight * value
+        out.append({"study_id": row["study_id"], "subjects": row["subjects"].split(";")[0],
+                    "measured_c": float(row["value_c"]), "values": values})  # fmt: skip
+    return out
+
+
 def _cryotx_areas(proto: Protocol) -> np.ndarray:
     from cryotx.physics.wholebody.body import build_bodies
 
@@ -396,6 +441,10 @@ def main() -> None:
             f"bias {sum(errs) / len(errs):+5.2f} | WBC n={len(wbc)} {_rmse(wbc):5.2f} "
             f"| CWI n={len(cwi)} {_rmse(cwi):5.2f}"
         )
+    print("\n    CryoTx mean-skin error with the validator's 7-region and a 4-site weighting (°C)")
+    for item in mean_skin_weighting():
+        errs = " | ".join(f"{k}: {v - item['measured_c']:+6.2f}" for k, v in item["values"].items())
+        print(f"      {item['study_id']:12s} {item['subjects']:12s} {errs}")
     print("\n    dt-sensitivity of the CryoTx predictions (max |pred(dt) - pred(1 s)|, °C):")
     for dt, change in dt_sensitivity().items():
         print(f"      dt = {dt:4.0f} s: {change:.3f}")
