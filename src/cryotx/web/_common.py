@@ -49,6 +49,7 @@ __all__ = [
     "need",
     "page_user",
     "render",
+    "show",
     "submit",
     "visit",
 ]
@@ -279,7 +280,32 @@ async def visit(
     return Visit(request=request, user=user, db=db, patient=patient, form=form)
 
 
-Context = Mapping[str, Any] | Awaitable[Mapping[str, Any]]
+#: Builds a form template's context from the visit, the values to show and the errors by
+#: field (a plain or an async function).
+FormContext = Callable[
+    [Visit, dict[str, Any], dict[str, str]], Mapping[str, Any] | Awaitable[Mapping[str, Any]]
+]
+
+
+async def _form_page(
+    page: Visit,
+    template: str,
+    context: FormContext,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int,
+) -> Response:
+    built = context(page, values, errors)
+    if inspect.isawaitable(built):
+        built = await built
+    return render(page.request, template, built, status_code=status_code)
+
+
+async def show(
+    page: Visit, template: str, context: FormContext, *, values: dict[str, Any] | None = None
+) -> Response:
+    """A form page, empty or filled with ``values``."""
+    return await _form_page(page, template, context, values or {}, {}, 200)
 
 
 async def submit(
@@ -287,22 +313,20 @@ async def submit(
     save: Callable[[], Awaitable[T]],
     *,
     template: str,
-    context: Callable[[dict[str, Any], dict[str, str]], Context],
+    context: FormContext,
     then: Callable[[T], str],
 ) -> Response:
     """Save a posted form; on a refusal show the form again with its errors by field.
 
-    ``context(values, errors)`` builds the template's context from what was typed and the
-    messages; ``then(result)`` is where to go (303) once the use case has stored it.
+    ``context(page, values, errors)`` builds the template's context from what was typed
+    and the messages; ``then(result)`` is where to go (303) once the use case stored it.
     """
     assert page.form is not None
     try:
         result = await save()
     except REFUSALS as error:
-        shown = context(_forms.values(page.form), field_errors(error))
-        if inspect.isawaitable(shown):
-            shown = await shown
-        return render(page.request, template, shown, status_code=400)
+        values, errors = _forms.values(page.form), field_errors(error)
+        return await _form_page(page, template, context, values, errors, 400)
     return RedirectResponse(then(result), status_code=303)
 
 

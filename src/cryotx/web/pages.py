@@ -34,7 +34,7 @@ from cryotx.web._common import (
     LOGIN_CSRF_COOKIE,
     REFUSALS,
     PageError,
-    PageUser,
+    Visit,
     call,
     check_id,
     database,
@@ -44,6 +44,7 @@ from cryotx.web._common import (
     page_user,
     render,
     safe_next,
+    show,
     submit,
     visit,
 )
@@ -217,7 +218,7 @@ async def patient_list(
 @router.get("/patients/new", response_class=HTMLResponse)
 async def patient_new_form(request: Request) -> Response:
     page = await visit(request, "patients.write")
-    return render(request, "patient_form.html", _patient_form_context(page.user, None, {}, {}))
+    return await show(page, "patient_form.html", _patient_form_context)
 
 
 @router.post("/patients/new", response_class=HTMLResponse)
@@ -227,7 +228,7 @@ async def patient_new_submit(request: Request) -> Response:
         page,
         page.storing(PatientCreate, _forms.patient_payload, records.create_patient),
         template="patient_form.html",
-        context=lambda values, errors: _patient_form_context(page.user, None, values, errors),
+        context=_patient_form_context,
         then=lambda patient: f"/patients/{patient.id}",
     )
 
@@ -269,8 +270,7 @@ async def patient_import_submit(request: Request) -> Response:
 async def patient_edit_form(request: Request, patient_id: int) -> Response:
     page = await visit(request, "patients.write", patient_id=patient_id)
     values = _forms.patient_values(page.patient)
-    context = _patient_form_context(page.user, page.patient, values, {})
-    return render(request, "patient_form.html", context)
+    return await show(page, "patient_form.html", _patient_form_context, values=values)
 
 
 @router.post("/patients/{patient_id}/edit", response_class=HTMLResponse)
@@ -282,19 +282,18 @@ async def patient_edit_submit(request: Request, patient_id: int) -> Response:
         page,
         page.storing(PatientUpdate, payload, records.update_patient),
         template="patient_form.html",
-        context=lambda values, errors: _patient_form_context(
-            page.user, page.patient, values, errors
-        ),
+        context=_patient_form_context,
         then=lambda _: f"/patients/{patient_id}",
     )
 
 
 def _patient_form_context(
-    user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
+    page: Visit, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
+    patient = page.patient
     editing = patient is not None
     return {
-        "user": user,
+        "user": page.user,
         "patient": patient,
         "title": f"Edit {patient.family_name}, {patient.given_name}" if editing else "New patient",
         "action": f"/patients/{patient.id}/edit" if editing else "/patients/new",
@@ -362,7 +361,7 @@ async def _newest(lister: Any, db: Any, actor: Any, patient_id: int, *, limit: i
 @router.get("/patients/{patient_id}/vitals/new", response_class=HTMLResponse)
 async def vitals_form(request: Request, patient_id: int) -> Response:
     page = await visit(request, "vitals.write", patient_id=patient_id)
-    return render(request, "vitals_new.html", _vitals_context(page.user, page.patient, {}, {}))
+    return await show(page, "vitals_new.html", _vitals_context)
 
 
 @router.post("/patients/{patient_id}/vitals/new", response_class=HTMLResponse)
@@ -372,15 +371,13 @@ async def vitals_submit(request: Request, patient_id: int) -> Response:
         page,
         page.storing(VitalCreate, _forms.vitals_payload, records.add_vitals),
         template="vitals_new.html",
-        context=lambda values, errors: _vitals_context(page.user, page.patient, values, errors),
+        context=_vitals_context,
         then=lambda _: f"/patients/{patient_id}#vitals",
     )
 
 
-def _vitals_context(
-    user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
-) -> dict[str, Any]:
-    return {"user": user, "patient": patient, "values": values, "errors": errors}
+def _vitals_context(page: Visit, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    return {"user": page.user, "patient": page.patient, "values": values, "errors": errors}
 
 
 # --------------------------------------------------------------------------- screening
@@ -389,8 +386,7 @@ def _vitals_context(
 @router.get("/patients/{patient_id}/screenings/new", response_class=HTMLResponse)
 async def screening_form(request: Request, patient_id: int) -> Response:
     page = await visit(request, "screenings.write", patient_id=patient_id)
-    context = _screening_context(page.user, page.patient, {}, {})
-    return render(request, "screening_new.html", context)
+    return await show(page, "screening_new.html", _screening_context)
 
 
 @router.post("/patients/{patient_id}/screenings/new", response_class=HTMLResponse)
@@ -401,9 +397,7 @@ async def screening_submit(request: Request, patient_id: int) -> Response:
             page,
             page.storing(ScreeningRequest, _forms.screening_payload, clinical.screen_patient),
             template="screening_new.html",
-            context=lambda values, errors: _screening_context(
-                page.user, page.patient, values, errors
-            ),
+            context=_screening_context,
             then=lambda result: f"/patients/{patient_id}/screenings/{result.id}",
         )
     except clinical.ClinicalUnavailable as error:
@@ -424,11 +418,11 @@ async def screening_result(request: Request, patient_id: int, screening_id: int)
 
 
 def _screening_context(
-    user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
+    page: Visit, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
     return {
-        "user": user,
-        "patient": patient,
+        "user": page.user,
+        "patient": page.patient,
         "values": values,
         "errors": errors,
         "modalities": _forms.vocabulary_options("modality"),
@@ -445,7 +439,7 @@ def _screening_context(
 @router.get("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
 async def plan_form(request: Request, patient_id: int) -> Response:
     page = await visit(request, "plans.write", patient_id=patient_id)
-    return render(request, "plan_new.html", _plan_context(page.user, page.patient, {}, {}))
+    return await show(page, "plan_new.html", _plan_context)
 
 
 @router.post("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
@@ -456,7 +450,7 @@ async def plan_submit(request: Request, patient_id: int) -> Response:
             page,
             page.storing(PlanRequest, _forms.plan_payload, clinical.plan_patient),
             template="plan_new.html",
-            context=lambda values, errors: _plan_context(page.user, page.patient, values, errors),
+            context=_plan_context,
             then=lambda result: f"/patients/{patient_id}/plans/{result.id}",
         )
     except clinical.ClinicalUnavailable as error:
@@ -471,12 +465,10 @@ async def plan_result(request: Request, patient_id: int, plan_id: int) -> Respon
     return render(request, "plan.html", context)
 
 
-def _plan_context(
-    user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
-) -> dict[str, Any]:
+def _plan_context(page: Visit, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     return {
-        "user": user,
-        "patient": patient,
+        "user": page.user,
+        "patient": page.patient,
         "values": values,
         "errors": errors,
         "indications": _forms.vocabulary_options("indication"),

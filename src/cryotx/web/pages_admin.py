@@ -28,6 +28,7 @@ from cryotx.web._common import (
     check_id,
     field_errors,
     render,
+    show,
     submit,
     visit,
 )
@@ -77,7 +78,7 @@ async def user_list(request: Request, page: str = "1") -> Response:
 @router.get("/admin/users/new", response_class=HTMLResponse)
 async def user_new_form(request: Request) -> Response:
     page = await visit(request, "users.manage")
-    return render(request, "user_new.html", _new_context(page.user, {}, {}))
+    return await show(page, "user_new.html", _new_context)
 
 
 @router.post("/admin/users/new", response_class=HTMLResponse)
@@ -95,7 +96,7 @@ async def user_new_submit(request: Request) -> Response:
         )
         created = await call(auth.create_user, page.db, page.actor, data)
     except REFUSALS as error:
-        context = _new_context(page.user, _forms.values(page.form), field_errors(error))
+        context = _new_context(page, _forms.values(page.form), field_errors(error))
         return render(request, "user_new.html", context, status_code=400)
     return _password_page(page, created, generated, heading=f"User {created.username} added")
 
@@ -121,8 +122,8 @@ def _password_page(
     return render(page.request, "user_created.html", context)
 
 
-def _new_context(user: PageUser, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    return {"user": user, "values": values, "errors": errors, "roles": _ROLES}
+def _new_context(page: Visit, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    return {"user": page.user, "values": values, "errors": errors, "roles": _ROLES}
 
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
@@ -142,7 +143,7 @@ async def user_edit_submit(request: Request, user_id: int) -> Response:
         assert page.form is not None
         return await call(auth.update_user, page.db, page.actor, user_id, _update(page.form))
 
-    def context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    def context(_: Visit, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
         shown = {"role": account.role, "active": "yes" if account.active else "no", **values}
         return _edit_context(page.user, account, shown, errors)
 

@@ -26,11 +26,11 @@ from cryotx.web import _forms
 from cryotx.web._common import (
     REFUSALS,
     PageError,
-    PageUser,
+    Visit,
     call,
     check_id,
     field_errors,
-    render,
+    show,
     submit,
     visit,
 )
@@ -54,16 +54,16 @@ _AE_OUTCOMES = [
 ]
 
 
-async def _sessions(request: Request, user: PageUser, patient_id: int) -> list[tuple[str, str]]:
+async def _sessions(page: Visit) -> list[tuple[str, str]]:
     """The patient's sessions as select options (newest first)."""
-    if not user.can("sessions.read"):
+    if not page.user.can("sessions.read"):
         return []
-    page = await call(
-        records.list_sessions, request.app.state.db, user.actor, patient_id, limit=50, offset=0
+    found = await call(
+        records.list_sessions, page.db, page.actor, page.patient.id, limit=50, offset=0
     )
     return [
         (str(s.id), f"{s.started_at:%Y-%m-%d %H:%M} · {s.modality.replace('_', ' ')} · {s.site}")
-        for s in page.items
+        for s in found.items
     ]
 
 
@@ -71,20 +71,20 @@ async def _sessions(request: Request, user: PageUser, patient_id: int) -> list[t
 
 
 async def _session_context(
-    request: Request, user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
+    page: Visit, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
     plans: list[tuple[str, str]] = []
-    if user.can("plans.read"):
-        page = await call(
-            clinical.list_plans, request.app.state.db, user.actor, patient.id, limit=50, offset=0
+    if page.user.can("plans.read"):
+        found = await call(
+            clinical.list_plans, page.db, page.actor, page.patient.id, limit=50, offset=0
         )
         plans = [
             (str(p.id), f"{p.created_at:%Y-%m-%d} · {p.condition.replace('_', ' ')} · {p.site}")
-            for p in page.items
+            for p in found.items
         ]
     return {
-        "user": user,
-        "patient": patient,
+        "user": page.user,
+        "patient": page.patient,
         "values": values,
         "errors": errors,
         "plans": plans,
@@ -96,8 +96,7 @@ async def _session_context(
 @router.get("/patients/{patient_id}/sessions/new", response_class=HTMLResponse)
 async def session_form(request: Request, patient_id: int) -> Response:
     page = await visit(request, "sessions.write", patient_id=patient_id)
-    context = await _session_context(request, page.user, page.patient, {}, {})
-    return render(request, "session_new.html", context)
+    return await show(page, "session_new.html", _session_context)
 
 
 @router.post("/patients/{patient_id}/sessions/new", response_class=HTMLResponse)
@@ -107,9 +106,7 @@ async def session_submit(request: Request, patient_id: int) -> Response:
         page,
         page.storing(SessionCreate, _forms.session_payload, records.start_session),
         template="session_new.html",
-        context=lambda values, errors: _session_context(
-            request, page.user, page.patient, values, errors
-        ),
+        context=_session_context,
         then=lambda _: f"/patients/{patient_id}#sessions",
     )
 
@@ -143,23 +140,22 @@ def end_reasons() -> list[tuple[str, str]]:
 
 
 async def _outcome_context(
-    request: Request, user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
+    page: Visit, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
     return {
-        "user": user,
-        "patient": patient,
+        "user": page.user,
+        "patient": page.patient,
         "values": values,
         "errors": errors,
         "instruments": _INSTRUMENTS,
-        "sessions": await _sessions(request, user, patient.id),
+        "sessions": await _sessions(page),
     }
 
 
 @router.get("/patients/{patient_id}/outcomes/new", response_class=HTMLResponse)
 async def outcome_form(request: Request, patient_id: int) -> Response:
     page = await visit(request, "instruments.write", patient_id=patient_id)
-    context = await _outcome_context(request, page.user, page.patient, {}, {})
-    return render(request, "outcome_new.html", context)
+    return await show(page, "outcome_new.html", _outcome_context)
 
 
 @router.post("/patients/{patient_id}/outcomes/new", response_class=HTMLResponse)
@@ -169,9 +165,7 @@ async def outcome_submit(request: Request, patient_id: int) -> Response:
         page,
         page.storing(InstrumentCreate, _forms.outcome_payload, records.add_instrument_response),
         template="outcome_new.html",
-        context=lambda values, errors: _outcome_context(
-            request, page.user, page.patient, values, errors
-        ),
+        context=_outcome_context,
         then=lambda _: f"/patients/{patient_id}#outcomes",
     )
 
@@ -180,17 +174,17 @@ async def outcome_submit(request: Request, patient_id: int) -> Response:
 
 
 async def _event_context(
-    request: Request, user: PageUser, patient: Any, values: dict[str, Any], errors: dict[str, str]
+    page: Visit, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
     return {
-        "user": user,
-        "patient": patient,
+        "user": page.user,
+        "patient": page.patient,
         "values": values,
         "errors": errors,
         "kinds": _AE_KINDS,
         "severities": _SEVERITIES,
         "outcomes": _AE_OUTCOMES,
-        "sessions": await _sessions(request, user, patient.id),
+        "sessions": await _sessions(page),
         "now": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
     }
 
@@ -198,8 +192,7 @@ async def _event_context(
 @router.get("/patients/{patient_id}/adverse-events/new", response_class=HTMLResponse)
 async def adverse_event_form(request: Request, patient_id: int) -> Response:
     page = await visit(request, "adverse_events.write", patient_id=patient_id)
-    context = await _event_context(request, page.user, page.patient, {}, {})
-    return render(request, "adverse_event_new.html", context)
+    return await show(page, "adverse_event_new.html", _event_context)
 
 
 @router.post("/patients/{patient_id}/adverse-events/new", response_class=HTMLResponse)
@@ -209,8 +202,6 @@ async def adverse_event_submit(request: Request, patient_id: int) -> Response:
         page,
         page.storing(AdverseEventCreate, _forms.adverse_event_payload, records.add_adverse_event),
         template="adverse_event_new.html",
-        context=lambda values, errors: _event_context(
-            request, page.user, page.patient, values, errors
-        ),
+        context=_event_context,
         then=lambda _: f"/patients/{patient_id}#adverse-events",
     )
