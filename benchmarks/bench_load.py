@@ -19,6 +19,7 @@ under ``scripts/with-postgres.sh``, which starts and removes a throw-away server
     .venv/bin/python benchmarks/bench_load.py --seconds 10    # quick run
     .venv/bin/python benchmarks/bench_load.py --backend sqlite
     .venv/bin/python benchmarks/bench_load.py --think-s 1     # paced clients
+    .venv/bin/python benchmarks/bench_load.py --baseline b33e265  # old and new, side by side
 
 The load generator runs on the same machine as the server, so both share its cores; it
 is a separate process from the server and costs a few percent of a core.
@@ -98,8 +99,10 @@ def _prepare(url: str) -> tuple[list[int], list[str]]:
     return patients, usernames
 
 
-def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _serve(url: str, port: int, log: Path, *, src: Path | None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CRYOTX_DATABASE_URL": url}
+    if src is not None:  # serve another version of the package (the baseline)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
     with log.open("ab") as out:
         process = subprocess.Popen(
             [
@@ -360,12 +363,16 @@ def run_backend(
     warmup_s: float,
     think_s: float,
     workdir: Path,
+    src: Path | None = None,
 ) -> dict[str, float]:
-    """Benchmark one backend; returns its summary figures."""
+    """Benchmark one backend; returns its summary figures.
+
+    ``src``: a ``src`` directory of another CryoTx version to serve instead of this one.
+    """
     patients, usernames = _prepare(url)
     port = _free_port()
     log = workdir / f"server-{name}.log"
-    server = _serve(url, port, log)
+    server = _serve(url, port, log, src=src)
     try:
         # One login per client, one after the other (argon2 is slow on purpose): untimed.
         base = f"http://127.0.0.1:{port}"
@@ -442,6 +449,11 @@ def main() -> None:
     )
     parser.add_argument("--backend", choices=["both", "sqlite", "postgres"], default="both")
     parser.add_argument(
+        "--baseline",
+        metavar="REVISION",
+        help="also serve this git revision, before this tree, and print the ratios",
+    )
+    parser.add_argument(
         "--think-s",
         type=float,
         default=0.0,
@@ -452,32 +464,50 @@ def main() -> None:
     if args.backend != "sqlite" and not pg_url:
         script = ROOT / "scripts" / "with-postgres.sh"
         os.execvp("bash", ["bash", str(script), sys.executable, *sys.argv])
-    results = {}
+    baseline = _baseline_src(args.baseline) if args.baseline else None
+    runs: list[tuple[str, Path | None]] = [("", None)]
+    if baseline is not None:  # old and new in turn, in the same conditions
+        runs = [(f" [baseline {args.baseline}]", baseline), (" [this tree]", None)]
+    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="cryotx-bench-") as tmp:
         workdir = Path(tmp)
-        if args.backend in ("both", "sqlite"):
-            results["sqlite"] = run_backend(
-                "SQLite",
-                f"sqlite:///{workdir}/cryotx.sqlite3",
-                clients=args.clients,
-                seconds=args.seconds,
-                warmup_s=args.warmup_s,
-                think_s=args.think_s,
-                workdir=workdir,
-            )
-        if args.backend in ("both", "postgres") and pg_url:
-            results["postgres"] = run_backend(
-                "PostgreSQL",
-                _postgres_database(pg_url),
-                clients=args.clients,
-                seconds=args.seconds,
-                warmup_s=args.warmup_s,
-                think_s=args.think_s,
-                workdir=workdir,
-            )
-    if len(results) == 2:
+        for key, name in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
+            if args.backend not in ("both", key) or (key == "postgres" and not pg_url):
+                continue
+            for index, (label, src) in enumerate(runs):
+                if key == "sqlite":
+                    url = f"sqlite:///{workdir}/cryotx-{index}.sqlite3"
+                else:
+                    url = _postgres_database(str(pg_url))
+                results[key + label] = run_backend(
+                    name + label,
+                    url,
+                    clients=args.clients,
+                    seconds=args.seconds,
+                    warmup_s=args.warmup_s,
+                    think_s=args.think_s,
+                    workdir=workdir,
+                    src=src,
+                )
+            if baseline is not None:
+                old, new = results[key + runs[0][0]], results[key + runs[1][0]]
+                speedup = new["throughput"] / old["throughput"]
+                p95_ratio = new["read_p95_ms"] / old["read_p95_ms"]
+                print(f"\n{name}: this tree / baseline: throughput x{speedup:.2f}, ", end="")
+                print(f"read p95 x{p95_ratio:.2f}")
+    if baseline is None and len(results) == 2:
         ratio = results["postgres"]["throughput"] / results["sqlite"]["throughput"]
         print(f"\nthroughput ratio PostgreSQL / SQLite: {ratio:.2f}")
+
+
+def _baseline_src(revision: str) -> Path:
+    """``src`` of ``revision`` of this repository, exported to a temporary directory."""
+    target = Path(tempfile.mkdtemp(prefix="cryotx-baseline-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "src"
 
 
 if __name__ == "__main__":

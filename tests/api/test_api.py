@@ -57,6 +57,16 @@ def test_lists_are_paged(client: TestClient, headers: H) -> None:
     ).json()
     assert (page["total"], page["limit"], page["offset"]) == (7, 3, 3)
     assert [p["family_name"] for p in page["items"]] == ["F3", "F4", "F5"]
+    # The total comes with the page's rows; past the end it is counted on its own.
+    for offset, names in ((6, ["F6"]), (7, []), (50, [])):
+        page = client.get(
+            "/api/patients", headers=headers["clinician"], params={"limit": 3, "offset": offset}
+        ).json()
+        assert page["total"] == 7 and [p["family_name"] for p in page["items"]] == names
+    only = client.get(
+        "/api/patients", headers=headers["clinician"], params={"family_name": "f2"}
+    ).json()
+    assert only["total"] == 1 and only["items"][0]["family_name"] == "F2"
     too_big = client.get("/api/patients", headers=headers["clinician"], params={"limit": 10_000})
     assert too_big.status_code == 422 and too_big.json()["field"] == "limit"
 

@@ -42,7 +42,11 @@ def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get(_WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # Straight to the driver: exec_driver_sql would cost a full SQLAlchemy statement
+        # execution (events, result set-up), about 70 us, on every transaction.
+        connection.connection.driver_connection.execute(
+            "BEGIN IMMEDIATE" if write else "BEGIN"
+        )
 
 
 class Database:
