@@ -153,3 +153,31 @@ def test_ageing_weakens_regulation() -> None:
     _, dilate_old, sweat_old = age_factors(60.0)
     assert np.all(dilate_young == 1.0) and np.all(sweat_young == 1.0)
     assert np.all(dilate_old < 1.0) and np.all(sweat_old < 1.0)
+
+
+def test_natural_convection_does_not_restart_at_each_segment() -> None:
+    """The knee shares the legs' boundary layer: its coefficient is the thigh's, not higher.
+
+    At -110 °C a standing body's layer is turbulent above the lower leg (film Rayleigh
+    number about 2e9 at 0.35 m), where the Churchill-Chu coefficient no longer depends on
+    the length; a knee that restarted its own 9-cm layer would get a laminar, larger one.
+    """
+    from cryotx.physics.wholebody import boundary as bnd
+    from cryotx.physics.wholebody.body import build_bodies
+
+    bodies = build_bodies([body()])
+    height = np.array([1.78])
+    air = np.full((1, bodies.area_m2.shape[1]), -110.0)
+    speed = np.zeros_like(air)
+    _, k_over_l, ra_per_k, cc = bnd.convection_terms(
+        air, air_speed_m_per_s=speed, outer_radius_m=bodies.outer_radius_m, height_m=height
+    )
+    natural = k_over_l * (0.825 + cc * (ra_per_k * 140.0) ** (1 / 6)) ** 2
+    knee, thigh = natural[0, SEGMENT_INDEX["knee"]], natural[0, SEGMENT_INDEX["thigh"]]
+    assert abs(knee / thigh - 1.0) < 0.05
+    # the same correlation over the knee's own 9-cm span gives a coefficient over 10 % larger
+    own = 0.049 * height[0]
+    k_air = k_over_l[0, SEGMENT_INDEX["knee"]] * (0.334 * height[0])
+    ra_own = ra_per_k[0, SEGMENT_INDEX["knee"]] * (own / (0.334 * height[0])) ** 3
+    restarted = k_air / own * (0.825 + cc[0, 0] * (ra_own * 140.0) ** (1 / 6)) ** 2
+    assert restarted > 1.1 * knee

@@ -3,9 +3,10 @@
 * **Convection in air.** Air properties are evaluated at the film temperature
   (viscosity and conductivity by Sutherland's law [White2006]_, ideal-gas density), so the
   coefficients hold at −110 to −195 °C, where cold air is denser and less viscous than
-  room air.  Natural convection: Churchill–Chu for a vertical surface of the segment's
-  standing height [ChurchillChu1975]_, evaluated every time step with the current skin
-  temperature.  Forced convection: Churchill–Bernstein for a cylinder in cross flow
+  room air.  Natural convection: Churchill–Chu for a vertical surface [ChurchillChu1975]_
+  whose length runs from where the segment's boundary layer starts (the floor for legs,
+  trunk and head, the fingertips for the arms: :data:`segments.BOUNDARY_LAYER_START_FRAC`)
+  to the segment's top, evaluated every time step with the current skin temperature.  Forced convection: Churchill–Bernstein for a cylinder in cross flow
   [ChurchillBernstein1977]_.  Mixed: ``h = (h_nat^3 + h_forced^3)^(1/3)``
   [Churchill1977]_.
 * **Radiation** is solved with the actual wall temperature: the coefficient
@@ -53,7 +54,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from cryotx.physics.wholebody.segments import N_SEGMENTS, SEGMENT_INDEX, VERTICAL_SPAN_FRAC
+from cryotx.physics.wholebody.segments import (
+    BOUNDARY_LAYER_START_FRAC,
+    N_SEGMENTS,
+    SEGMENT_INDEX,
+    VERTICAL_SPAN_FRAC,
+)
 
 __all__ = [
     "CLOTHING",
@@ -171,7 +177,7 @@ def convection_terms(
     outer_radius_m : ndarray (n, N_SEGMENTS)
         Equivalent radius of each segment [m].
     height_m : ndarray (n,)
-        Body height [m] (sets each segment's vertical length).
+        Body height [m] (sets each segment's boundary-layer length).
     skin_guess_c : float
         Skin temperature used only for the film temperature of the air properties [°C].
 
@@ -193,7 +199,7 @@ def convection_terms(
         * (1 + (re / 282000.0) ** 0.625) ** 0.8
     )  # [ChurchillBernstein1977]
     h_forced = np.where(re > 0.0, nu_forced * k / diameter, 0.0)
-    span = (VERTICAL_SPAN_FRAC[:, 1] - VERTICAL_SPAN_FRAC[:, 0])[None, :] * height_m[:, None]
+    span = (VERTICAL_SPAN_FRAC[:, 1] - BOUNDARY_LAYER_START_FRAC)[None, :] * height_m[:, None]
     beta = 1.0 / (film_c + 273.15)
     ra_per_k = _G_M_PER_S2 * beta * span**3 / (nu * alpha)
     cc_coef = 0.387 / (1 + (0.492 / pr) ** (9 / 16)) ** (8 / 27)  # [ChurchillChu1975]

@@ -35,6 +35,7 @@ import numpy as np
 
 __all__ = [
     "ANGLE_RAD",
+    "BOUNDARY_LAYER_START_FRAC",
     "CORE_KIND",
     "CORE_RADIUS_FRAC",
     "JOS3_TO_SEGMENT",
@@ -210,4 +211,16 @@ VERTICAL_SPAN_FRAC = np.array(
         (0.039, 0.285),  # leg
         (0.000, 0.039),  # foot
     ]
+)
+
+# Where the natural-convection boundary layer of each segment starts, as a fraction of body
+# height: a warm body in colder air carries one rising boundary layer from its lowest
+# point, so the legs, trunk, neck and head share one starting at the floor, and the
+# hanging arms one starting at the fingertips (0.377, Drillis & Contini via [Winter2009]
+# Fig. 4.1).  ASSUMPTION (standing, arms hanging; no measurement of the boundary layer on
+# a person in a cryochamber was found): the segment's natural coefficient is the
+# Churchill-Chu average from this start to the segment's top, so short segments (knee,
+# neck) no longer restart a thin, laminar layer of their own (docs/whole_body.md).
+BOUNDARY_LAYER_START_FRAC = np.where(
+    np.isin(np.array(SEGMENTS), ("upper_arm", "forearm", "hand")), 0.377, 0.0
 )
