@@ -243,6 +243,9 @@ def test_audit_log_filters_and_hides_clinical_values(
     assert "before the first day" in error_at(refused.text, "until")
     assert error_at(refused.text, "patient_id")
     assert "entries" not in main_text(refused.text).split("Show")[-1]
+    deactivated = post_form(client, "/admin/users/3", csrf, active="no")
+    assert deactivated.status_code == 303
+    assert "active: yes → no" in main_text(client.get("/admin/audit").text)
 
 
 def test_audit_log_pages_keep_the_filter(app_db: tuple[TestClient, Database]) -> None:

@@ -306,6 +306,12 @@ def test_admin_adds_a_clinician_who_logs_in_until_deactivated(
     row = d.find_element(By.ID, "account-dr.added").text  # type: ignore[attr-defined]
     assert "deactivated" in row and "Reactivate" in row
     _screenshot(d, tmp_path, "accounts")
+    _go(d, d.find_element(By.LINK_TEXT, "Audit log"))  # type: ignore[attr-defined]
+    _set(d, "f-username", "admin.browser")
+    _go(d, d.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))  # type: ignore[attr-defined]
+    newest = d.find_element(By.CSS_SELECTOR, "#audit tbody tr").text  # type: ignore[attr-defined]
+    assert "update" in newest and "active: yes → no" in newest
+    _screenshot(d, tmp_path, "audit-log")
     _log_out(d)
 
     _submit_login(d, server, "dr.added", new_password)
