@@ -130,7 +130,7 @@ def test_a_generated_password_is_shown_once_and_works(
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"username": "Bad Name", "role": "clinician"}, "username", "pattern"),
+        ({"username": "Bad Name", "role": "clinician"}, "username", "lower-case letters"),
         ({"username": "ok.name", "role": "clinician", "password": "short"}, "password", "12"),
         ({"username": "ok.name", "role": "superuser"}, "role", "admin"),
         ({"username": "clinician1", "role": "operator"}, "username", "already taken"),

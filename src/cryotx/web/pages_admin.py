@@ -41,6 +41,10 @@ USERS_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
 _ROLES = [(role, role.capitalize()) for role in auth.ROLES]
 _FILTERS = ("patient_id", "username", "since", "until")
+_USERNAME_RULE = (
+    "use 3 to 64 characters: lower-case letters, digits, dot, hyphen or underscore, "
+    "starting with a letter or digit"
+)
 
 
 def _page_number(page: str) -> int:
@@ -96,9 +100,20 @@ async def user_new_submit(request: Request) -> Response:
         )
         created = await call(auth.create_user, page.db, page.actor, data)
     except REFUSALS as error:
-        context = _new_context(page, _forms.values(page.form), field_errors(error))
+        errors = field_errors(error)
+        if _username_rule_broken(error):
+            errors["username"] = _USERNAME_RULE
+        context = _new_context(page, _forms.values(page.form), errors)
         return render(request, "user_new.html", context, status_code=400)
     return _password_page(page, created, generated, heading=f"User {created.username} added")
+
+
+def _username_rule_broken(error: Exception) -> bool:
+    """Whether the refusal is the user-name pattern (its regex is no message for people)."""
+    return isinstance(error, ValidationError) and any(
+        item["loc"][:1] == ("username",) and item["type"] == "string_pattern_mismatch"
+        for item in error.errors()
+    )
 
 
 def _password(form: Any) -> tuple[str, str | None]:
