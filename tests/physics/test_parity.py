@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from cryotx.physics import simulate
 
@@ -66,9 +67,14 @@ def _assert_same(a, b, *, atol: float) -> None:
                 ), key
 
 
-def test_numba_matches_numpy() -> None:
+@pytest.mark.parametrize("scheme", ["bdf2", "be"])
+def test_numba_matches_numpy(scheme: str) -> None:
     # same arithmetic in a different order: round-off only
-    _assert_same(simulate(MIXED_BATCH), simulate(MIXED_BATCH, engine="numpy"), atol=1e-8)
+    _assert_same(
+        simulate(MIXED_BATCH, scheme=scheme),
+        simulate(MIXED_BATCH, engine="numpy", scheme=scheme),
+        atol=1e-8,
+    )
 
 
 def test_freezing_is_reported_and_identical() -> None:

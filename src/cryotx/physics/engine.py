@@ -38,6 +38,7 @@ References
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ import numpy as np
 from cryotx.errors import InputError
 from cryotx.physics import _kernel
 from cryotx.physics._grid import Grid, build_grid, stack_grids
+from cryotx.physics._reference import run_numpy
 from cryotx.physics._tridiag import solve_numpy
 from cryotx.physics.modalities import AMBIENT_H_W_PER_M2_K, boundary_for
 from cryotx.physics.scenario import Probe, Scenario, parse_scenarios
@@ -63,9 +65,13 @@ from cryotx.physics.tissues import (
 
 __all__ = [
     "ANALGESIA_C",
+    "BE_DT_S",
     "DEFAULT_DT_S",
+    "DEFAULT_SCHEME",
+    "FIRST_STEP_S",
     "NERVE_C",
     "PHYSIOLOGY",
+    "STEP_GROWTH",
     "ProbeTrace",
     "SimulationResult",
     "fat_thickness_m",
@@ -74,7 +80,14 @@ __all__ = [
 
 ANALGESIA_C = 13.6  # skin analgesia threshold [Bugaj1975]
 NERVE_C = 10.0  # skin 10 °C slowed tibial nerve conduction by 32.8 % [Algafly2007]
-DEFAULT_DT_S = 5.0  # time step used for validation (convergence: tests/physics/test_convergence.py)
+DEFAULT_SCHEME = "bdf2"
+"""Time integrator: ``"bdf2"`` (variable-step BDF2, backward Euler at phase starts and in
+the freezing range) or ``"be"`` (backward Euler throughout, the scheme before 2026-11-24)."""
+DEFAULT_DT_S = 45.0  # largest BDF2 step (accuracy: tests/physics/test_convergence.py)
+FIRST_STEP_S = 1.0  # first step after every phase start (application on/off) ...
+STEP_GROWTH = 1.3  # ... growing geometrically up to the largest step
+BE_DT_S = 5.0  # backward Euler's step (validated with it before BDF2)
+_SCHEMES = {"be": 0, "bdf2": 1}
 
 PHYSIOLOGY: dict[str, float] = {
     "q10_perfusion": 2.0,  # local temperature effect on blood flow [Stolwijk1971]
@@ -210,8 +223,45 @@ def _steady_state(arrays: dict[str, np.ndarray]) -> np.ndarray:
     return solve_numpy(lower, diag, upper, rhs)
 
 
+def step_plan(
+    schedule: Sequence[tuple[float, float]],
+    end_s: float,
+    *,
+    dt_s: float,
+    first_s: float,
+    growth: float,
+) -> list[tuple[float, int, int, float]]:
+    """Steps of one patient: ``(end_s, n_graded, n_uniform, uniform_s)`` per phase.
+
+    Phases run between application starts and ends, so that every change of the boundary
+    falls on a step boundary.  Each phase starts with ``first_s`` and grows the step by
+    ``growth`` while it is below ``dt_s`` (``growth`` 1: uniform), then takes equal steps
+    of at most ``dt_s`` to the phase's end.  The kernels compute the graded steps by the
+    same repeated multiplication.
+    """
+    cuts = {0.0, end_s}
+    for start, stop in schedule:
+        cuts.update(x for x in (start, stop) if 0.0 < x < end_s)
+    bounds = sorted(cuts)
+    plan = []
+    for lo, hi in itertools.pairwise(bounds):
+        length = hi - lo
+        if length <= 1e-9 * max(1.0, hi):
+            continue
+        n_graded, total, h = 0, 0.0, first_s
+        if growth > 1.0:
+            while h < dt_s and total + h <= length:
+                total += h
+                n_graded += 1
+                h *= growth
+        rest = length - total
+        n_uniform = math.ceil(rest / dt_s - 1e-9) if rest > 1e-6 else 0
+        plan.append((hi, n_graded, n_uniform, rest / n_uniform if n_uniform else dt_s))
+    return plan
+
+
 def _batch_arrays(
-    scenarios: Sequence[Scenario], *, dt_s: float
+    scenarios: Sequence[Scenario], *, dt_s: float, scheme: str = DEFAULT_SCHEME
 ) -> tuple[dict[str, np.ndarray], list[np.ndarray], int]:
     grids: list[Grid] = []
     n_probes = max(len(s.probes) for s in scenarios)
@@ -229,9 +279,11 @@ def _batch_arrays(
             "t_core",
             "t_amb",
             "h_amb",
-            "dt",
             "n_steps",
-            "out_steps",
+            "out_dt",
+            "grade_h0",
+            "grade_r",
+            "n_seg",
             "mode",
             "agent_c",
             "h_ext",
@@ -241,7 +293,11 @@ def _batch_arrays(
     }
     pack = np.zeros((count, 6))
     times: list[np.ndarray] = []
+    plans = []
     n_out = 0
+    graded = scheme == "bdf2"
+    first_s = min(FIRST_STEP_S, dt_s) if graded else dt_s
+    growth = STEP_GROWTH if graded else 1.0
     for p, scenario in enumerate(scenarios):
         fat_m = fat_thickness_m(scenario)
         grid = _site_grid(scenario.site, fat_m)
@@ -252,12 +308,18 @@ def _batch_arrays(
             )
             probe_depth[p, k] = _probe_depth_m(probe, grid, fat_m=fat_m, index=f"probes.{k}")
         bc = boundary_for(scenario.modality, site=scenario.site)
-        out_steps = max(1, math.ceil(scenario.output_every_s / dt_s - 1e-9))
-        dt = scenario.output_every_s / out_steps
-        n_steps = math.ceil(scenario.duration_s / dt - 1e-9)
-        n_times = n_steps // out_steps + 1
-        times.append(np.arange(n_times) * out_steps * dt)
+        every = scenario.output_every_s
+        n_times = math.ceil(scenario.duration_s / every - 1e-9) + 1
+        times.append(np.arange(n_times) * every)
         n_out = max(n_out, n_times)
+        plan = step_plan(
+            scenario.schedule,
+            (n_times - 1) * every,
+            dt_s=dt_s,
+            first_s=first_s,
+            growth=growth,
+        )
+        plans.append(plan)
         for a, (start, end) in enumerate(scenario.schedule):
             app_start[p, a] = start
             app_end[p, a] = end
@@ -266,9 +328,11 @@ def _batch_arrays(
             ("t_core", core),
             ("t_amb", scenario.ambient_c),
             ("h_amb", AMBIENT_H_W_PER_M2_K),
-            ("dt", dt),
-            ("n_steps", n_steps),
-            ("out_steps", out_steps),
+            ("n_steps", sum(g + u for _, g, u, _ in plan)),
+            ("out_dt", every),
+            ("grade_h0", first_s),
+            ("grade_r", growth),
+            ("n_seg", len(plan)),
             ("mode", bc.mode),
             ("agent_c", bc.agent_temp_c),
             ("h_ext", bc.h_w_per_m2_k),
@@ -286,8 +350,9 @@ def _batch_arrays(
         )
     arrays = stack_grids(grids)
     for key, values in scalars.items():
-        integer = key in ("n_steps", "out_steps", "mode", "n_apps")
+        integer = key in ("n_steps", "n_seg", "mode", "n_apps")
         arrays[key] = np.array(values, dtype=np.int64 if integer else np.float64)
+    arrays.update(_plan_arrays(plans))
     arrays.update(
         probe_lo=probe_lo,
         probe_hi=probe_hi,
@@ -299,6 +364,40 @@ def _batch_arrays(
     )
     arrays["tinit"] = _steady_state(arrays)
     return arrays, times, n_out
+
+
+def _plan_arrays(plans: Sequence[Sequence[tuple[float, int, int, float]]]) -> dict[str, np.ndarray]:
+    n_seg = max(len(plan) for plan in plans)
+    seg_end = np.zeros((len(plans), n_seg))
+    seg_ngrad = np.zeros((len(plans), n_seg), dtype=np.int64)
+    seg_nu = np.zeros((len(plans), n_seg), dtype=np.int64)
+    seg_hu = np.ones((len(plans), n_seg))
+    for p, plan in enumerate(plans):
+        for k, (end, n_graded, n_uniform, h_u) in enumerate(plan):
+            seg_end[p, k], seg_ngrad[p, k], seg_nu[p, k], seg_hu[p, k] = (
+                end,
+                n_graded,
+                n_uniform,
+                h_u,
+            )
+    return {"seg_end": seg_end, "seg_ngrad": seg_ngrad, "seg_nu": seg_nu, "seg_hu": seg_hu}
+
+
+def _uniform_plan(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Segment arrays of hand-built batches that give ``dt``, ``n_steps`` and ``out_steps``
+    (tests): one phase of ``n_steps`` equal steps, an output every ``out_steps``."""
+    n = arrays["n_steps"].shape[0]
+    dt = arrays["dt"]
+    return {
+        "seg_end": (arrays["n_steps"] * dt)[:, None],
+        "seg_ngrad": np.zeros((n, 1), dtype=np.int64),
+        "seg_nu": arrays["n_steps"][:, None].astype(np.int64),
+        "seg_hu": dt[:, None].astype(np.float64),
+        "n_seg": np.ones(n, dtype=np.int64),
+        "grade_h0": dt.astype(np.float64),
+        "grade_r": np.ones(n),
+        "out_dt": dt * arrays["out_steps"],
+    }
 
 
 def phys_array(overrides: Mapping[str, float] | None = None) -> np.ndarray:
@@ -314,13 +413,22 @@ def run_arrays(
     n_out: int,
     engine: str = "numba",
     physiology: Mapping[str, float] | None = None,
+    scheme: str = DEFAULT_SCHEME,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run prepared batch arrays (``out, metrics, final_temp``); used by tests and benchmarks."""
+    """Run prepared batch arrays (``out, metrics, final_temp``); used by tests and benchmarks.
+
+    Arrays without a step plan (``seg_end``) take uniform steps from ``dt``, ``n_steps``
+    and ``out_steps``.
+    """
     phys = phys_array(physiology)
+    if scheme not in _SCHEMES:
+        raise InputError("scheme", f"unknown scheme {scheme!r} (bdf2 or be)")
+    if "seg_end" not in arrays:
+        arrays = arrays | _uniform_plan(arrays)
     if engine == "numba":
-        return _kernel.run_numba(arrays, phys, n_out)
+        return _kernel.run_numba(arrays, phys, n_out, scheme=_SCHEMES[scheme])
     if engine == "numpy":
-        return _kernel.run_numpy(arrays, phys, n_out)
+        return run_numpy(arrays, phys, n_out, scheme=_SCHEMES[scheme])
     raise InputError("engine", f"unknown engine {engine!r} (numba or numpy)")
 
 
@@ -379,10 +487,10 @@ def _warnings(scenario: Scenario, metrics: dict[str, float | None]) -> list[str]
 
 
 def _simulate_local(
-    scenarios: Sequence[Scenario], *, engine: str, dt_s: float
+    scenarios: Sequence[Scenario], *, engine: str, dt_s: float, scheme: str
 ) -> list[SimulationResult]:
-    arrays, times, n_out = _batch_arrays(scenarios, dt_s=dt_s)
-    out, metric_rows, _ = run_arrays(arrays, n_out=n_out, engine=engine)
+    arrays, times, n_out = _batch_arrays(scenarios, dt_s=dt_s, scheme=scheme)
+    out, metric_rows, _ = run_arrays(arrays, n_out=n_out, engine=engine, scheme=scheme)
     results: list[SimulationResult] = []
     for p, scenario in enumerate(scenarios):
         n_t = times[p].size
@@ -407,6 +515,7 @@ def simulate(
     *,
     engine: str = "numba",
     dt_s: float | None = None,
+    scheme: str = DEFAULT_SCHEME,
 ) -> list[SimulationResult]:
     """Simulate scenarios; all local ones run as one batch.
 
@@ -417,8 +526,11 @@ def simulate(
     engine : {"numba", "numpy"}
         Compiled kernel or the NumPy reference path.
     dt_s : float, optional
-        Time step [s]; default :data:`DEFAULT_DT_S`.  Shortened per scenario so that
-        ``output_every_s`` is a whole number of steps.
+        Largest time step [s]; default :data:`DEFAULT_DT_S` for BDF2, :data:`BE_DT_S` for
+        backward Euler.  Steps are shortened so that every application starts and ends on
+        a step; outputs between steps are interpolated (quadratic within a phase).
+    scheme : {"bdf2", "be"}
+        Time integrator, see :data:`DEFAULT_SCHEME`.
 
     Returns
     -------
@@ -433,7 +545,10 @@ def simulate(
     """
     if engine not in ("numba", "numpy"):
         raise InputError("engine", f"unknown engine {engine!r} (numba or numpy)")
-    step = DEFAULT_DT_S if dt_s is None else float(dt_s)
+    if scheme not in _SCHEMES:
+        raise InputError("scheme", f"unknown scheme {scheme!r} (bdf2 or be)")
+    default_s = DEFAULT_DT_S if scheme == "bdf2" else BE_DT_S
+    step = default_s if dt_s is None else float(dt_s)
     if not (step > 0.0 and math.isfinite(step)):
         raise InputError("dt_s", "time step must be a positive number of seconds")
     parsed = parse_scenarios(scenarios)
@@ -443,7 +558,7 @@ def simulate(
     if local:
         for i, result in zip(
             local,
-            _simulate_local([parsed[i] for i in local], engine=engine, dt_s=step),
+            _simulate_local([parsed[i] for i in local], engine=engine, dt_s=step, scheme=scheme),
             strict=True,
         ):
             results[i] = result
