@@ -36,7 +36,7 @@ from cryotx.physics.wholebody import BodySpec, Phase, Protocol, simulate_protoco
 from cryotx.physics.wholebody import boundary as bnd
 from cryotx.physics.wholebody.model import DEFAULT_DT_S
 from cryotx.physics.wholebody.segments import SEGMENT_INDEX, SEGMENTS
-from cryotx.physics.wholebody.simulation import build_protocol, hardy_dubois_weights
+from cryotx.physics.wholebody.simulation import build_protocol, hardy_dubois_weights, mean_skin
 
 JOS_DT_S = 10.0
 _JOS_NAMES = [
@@ -231,17 +231,12 @@ def delay_sensitivity(
     return out
 
 
-# Ramanathan's 4-site mean skin (chest 0.3, upper arm 0.3, thigh 0.2, calf 0.2; J Appl
-# Physiol 1964;19:531), the sites of hammond2014 and cuttell2017; analysis only.
-_FOUR_SITE = {"chest": 0.3, "upper_arm": 0.3, "thigh": 0.2, "leg": 0.2}
-
-
 def mean_skin_weighting() -> list[dict[str, Any]]:
     """Mean-skin rows of the 4-site studies read with the 7-region and the 4-site weights.
 
-    The validator's ``skin_mean`` is the Hardy-DuBois 7-region mean, which includes the
+    The model's default ``skin_mean`` is the Hardy-DuBois 7-region mean, which includes the
     gloved hands, the feet in socks and clogs and the head; hammond2014 and cuttell2017
-    averaged four bare sites.  Same scenarios and reading times as the validator.
+    averaged four bare sites, and the validator reads them with the 4-site weights.  Same scenarios and reading times as the validator.
     """
     rows, protocols = val._load(None)
     out = []
@@ -264,7 +259,7 @@ def mean_skin_weighting() -> list[dict[str, Any]]:
             skin = run.skin_c[0, :n]
             traces = {
                 "7-region": skin @ hardy_dubois_weights(_cryotx_areas(proto)[None, :])[0],
-                "4-site": sum(w * skin[:, SEGMENT_INDEX[s]] for s, w in _FOUR_SITE.items()),
+                "4-site": mean_skin(skin, _cryotx_areas(proto), "ramanathan_4"),
             }
             for key, trace in traces.items():
                 value = float(np.interp(t_read, run.time_s[0, :n], trace))
@@ -441,7 +436,7 @@ def main() -> None:
             f"bias {sum(errs) / len(errs):+5.2f} | WBC n={len(wbc)} {_rmse(wbc):5.2f} "
             f"| CWI n={len(cwi)} {_rmse(cwi):5.2f}"
         )
-    print("\n    CryoTx mean-skin error with the validator's 7-region and a 4-site weighting (°C)")
+    print("\n    CryoTx mean-skin error, 7-region and 4-site (the validator's) weighting (°C)")
     for item in mean_skin_weighting():
         errs = " | ".join(f"{k}: {v - item['measured_c']:+6.2f}" for k, v in item["values"].items())
         print(f"      {item['study_id']:12s} {item['subjects']:12s} {errs}")

@@ -152,6 +152,18 @@ def test_intra_articular_only_at_the_knee() -> None:
     assert info.value.field == "probes.1.measure"
 
 
+def test_mean_skin_weighting_only_for_skin_mean_on_the_whole_body() -> None:
+    with pytest.raises(InputError) as info:
+        parse_scenarios(BASE | {"probes": [{"measure": "skin", "weighting": "ramanathan_4"}]})
+    assert info.value.field == "probes.0.weighting"
+    with pytest.raises(InputError) as info:
+        parse_scenarios(BASE | {"probes": [{"measure": "skin_mean", "weighting": "ramanathan_4"}]})
+    assert info.value.field == "probes.0.weighting"
+    with pytest.raises(InputError) as info:
+        parse_scenarios(BASE | {"probes": [{"measure": "skin_mean", "weighting": "dubois_3"}]})
+    assert info.value.field.startswith("probes.0.weighting")
+
+
 def test_intramuscular_needs_a_depth() -> None:
     with pytest.raises(InputError) as info:
         parse_scenarios(BASE | {"probes": [{"measure": "intramuscular"}]})

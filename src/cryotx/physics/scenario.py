@@ -108,6 +108,8 @@ Kind = Literal[
 ]
 Barrier = Literal["none", "wet_towel", "dry_towel", "dressing"]
 Measure = Literal["skin", "skin_mean", "subcutaneous", "intramuscular", "intra_articular", "core"]
+MeanSkinWeighting = Literal["hardy_dubois_7", "ramanathan_4"]
+"""Mean-skin weightings: Hardy & DuBois 1938 (7 regions) or Ramanathan 1964 (4 sites)."""
 
 # Physical limits of the agents.
 LN2_BOILING_C = -195.8  # normal boiling point of nitrogen at 101.325 kPa [Lide2004]
@@ -215,11 +217,15 @@ class Probe(_Strict):
     depth_mm: float | None = Field(default=None, ge=0.0, le=300.0)
     below: Literal["skin", "fat"] = "skin"
     site: str | None = None
+    weighting: MeanSkinWeighting | None = None
+    """For ``skin_mean`` (whole body): ``hardy_dubois_7`` (default) or ``ramanathan_4``."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Probe:
         if self.measure == "intramuscular" and self.depth_mm is None:
             raise InputError("depth_mm", "an intramuscular probe needs depth_mm")
+        if self.weighting is not None and self.measure != "skin_mean":
+            raise InputError("weighting", "a weighting applies only to a skin_mean probe")
         if self.site is not None and self.site not in SKIN_SITES:
             raise InputError("site", f"unknown skin site {self.site!r}")
         return self
@@ -264,6 +270,10 @@ class Scenario(_Strict):
         if self.modality.kind in ("wbc_chamber", "pbc_cryosauna"):
             raise InputError("modality.kind", f"{self.modality.kind} needs site whole_body")
         for i, probe in enumerate(self.probes):
+            if probe.weighting is not None:
+                raise InputError(
+                    f"probes.{i}.weighting", "mean-skin weightings are whole_body only"
+                )
             if probe.measure == "intra_articular" and self.site != "knee":
                 raise InputError(
                     f"probes.{i}.measure", "intra_articular probes exist only at the knee"

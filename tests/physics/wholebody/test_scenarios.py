@@ -170,3 +170,22 @@ def test_impossible_fat_and_probe_depth_are_refused() -> None:
     with pytest.raises(InputError) as info:
         simulate(deep)
     assert info.value.field == "probes.0.depth_mm"
+
+
+def test_four_site_mean_skin_weighs_chest_arm_thigh_and_calf() -> None:
+    """``weighting: ramanathan_4`` is 0.3 chest + 0.3 upper arm + 0.2 thigh + 0.2 calf."""
+    scenario = wbc_scenario()
+    scenario["probes"] = [
+        {"measure": "skin_mean", "weighting": "ramanathan_4"},
+        {"measure": "skin_mean"},
+        {"measure": "skin", "site": "chest"},
+        {"measure": "skin", "site": "upper_arm"},
+        {"measure": "skin", "site": "thigh_anterior"},
+        {"measure": "skin", "site": "calf"},
+    ]
+    (result,) = simulate([scenario])
+    four, seven, chest, arm, thigh, calf = (p.temp_c for p in result.probes)
+    expected = 0.3 * chest + 0.3 * arm + 0.2 * thigh + 0.2 * calf
+    np.testing.assert_allclose(four, expected, rtol=0, atol=1e-9)
+    # the 7-region mean includes the gloved hands and socked feet: a different number
+    assert np.max(np.abs(four - seven)) > 0.1

@@ -33,6 +33,9 @@ References
    CD010789, 2015. :doi:`10.1002/14651858.CD010789.pub2`
 .. [HardyDuBois1938] J. D. Hardy, E. F. DuBois, "The technic of measuring radiation and
    convection," J. Nutr., vol. 15, pp. 461-475, 1938. :doi:`10.1093/jn/15.5.461`
+.. [Ramanathan1964] N. L. Ramanathan, "A new weighting system for mean surface temperature
+   of the human body," J. Appl. Physiol., vol. 19, pp. 531-533, 1964.
+   :doi:`10.1152/jappl.1964.19.3.531`
 """
 
 from __future__ import annotations
@@ -63,10 +66,12 @@ from cryotx.physics.wholebody.segments import SEGMENT_INDEX, SEGMENTS, SKIN_SITE
 __all__ = [
     "DEFAULTS",
     "EXPOSURE_LIMIT_S",
+    "RAMANATHAN_WEIGHTS",
     "REST_S",
     "WholeBodyResult",
     "build_protocol",
     "hardy_dubois_weights",
+    "mean_skin",
     "simulate_whole_body",
 ]
 
@@ -122,6 +127,23 @@ class WholeBodyResult(SimulationResult):
         out = super().to_dict()
         out["metrics"]["coldest_skin_site"] = self.coldest_skin_site
         return out
+
+
+RAMANATHAN_WEIGHTS: dict[str, float] = {"chest": 0.3, "upper_arm": 0.3, "thigh": 0.2, "leg": 0.2}
+"""Four-site mean skin [Ramanathan1964]_: chest, upper arm, thigh, calf (segment names)."""
+
+
+def mean_skin(skin_c: np.ndarray, area_m2: np.ndarray, weighting: str | None) -> np.ndarray:
+    """Mean skin of one body, ``skin_c`` ``(t, N_SEGMENTS)``, by the named weighting.
+
+    ``None`` or ``hardy_dubois_7`` is the 7-region mean [HardyDuBois1938]_ (gloved hands,
+    socked feet and the head included); ``ramanathan_4`` averages four bare sites
+    [Ramanathan1964]_, as thermography studies of whole-body cryotherapy often do.
+    """
+    if weighting == "ramanathan_4":
+        idx = [SEGMENT_INDEX[name] for name in RAMANATHAN_WEIGHTS]
+        return skin_c[:, idx] @ np.array(list(RAMANATHAN_WEIGHTS.values()))
+    return skin_c @ hardy_dubois_weights(area_m2[None, :])[0]
 
 
 def hardy_dubois_weights(area_m2: np.ndarray) -> np.ndarray:
@@ -327,6 +349,8 @@ def _result(scenario: Scenario, run: WholeBodyRun, b: int, warnings: list[str]) 
     for k, probe in enumerate(scenario.probes):
         if probe.measure == "skin" and probe.site is not None:
             values = skin[:, SEGMENT_INDEX[SKIN_SITES[probe.site]]]
+        elif probe.measure == "skin_mean" and probe.weighting is not None:
+            values = mean_skin(skin, run.area_m2[b], probe.weighting)
         elif probe.measure in ("skin", "skin_mean"):
             values = skin_mean
         elif probe.measure == "core":
