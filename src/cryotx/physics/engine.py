@@ -260,6 +260,15 @@ def step_plan(
     return plan
 
 
+def _may_freeze(bc: Any) -> bool:
+    """Whether the agent starts colder than tissue freezes (its patients take steps of at
+    most :data:`BE_DT_S`: the freezing range is stepped by first-order backward Euler)."""
+    start_c = bc.agent_temp_c
+    if bc.mode == 1 and bc.pack_start_j_per_m2 < 0.0:
+        start_c = bc.pack_melt_c + bc.pack_start_j_per_m2 / bc.pack_solid_j_per_m2_k
+    return bool(start_c < FREEZING_START_C)
+
+
 def _batch_arrays(
     scenarios: Sequence[Scenario], *, dt_s: float, scheme: str = DEFAULT_SCHEME
 ) -> tuple[dict[str, np.ndarray], list[np.ndarray], int]:
@@ -315,7 +324,7 @@ def _batch_arrays(
         plan = step_plan(
             scenario.schedule,
             (n_times - 1) * every,
-            dt_s=dt_s,
+            dt_s=min(dt_s, BE_DT_S) if _may_freeze(bc) else dt_s,
             first_s=first_s,
             growth=growth,
         )
