@@ -446,3 +446,20 @@ def test_odd_tokens_and_passwords_are_refused_not_crashed(
         f"/patients/{patient_id}/vitals/new", data={"heart_rate_bpm": "70", "csrf_token": "ü" * 64}
     )
     assert odd_form.status_code == 403
+
+
+def test_missing_clinical_function_is_a_503_page(
+    app_db: tuple[TestClient, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cryotx.clinical
+
+    client, db = app_db
+    patient_id = make_patient(db)
+    csrf = log_in(client, "clinician1")
+    monkeypatch.delattr(cryotx.clinical, "plan")
+    response = client.post(
+        f"/patients/{patient_id}/plans/new",
+        data={"csrf_token": csrf, "condition": "knee_osteoarthritis", "site": "knee"},
+    )
+    assert response.status_code == 503
+    assert "Planning is not available on this server" in response.text

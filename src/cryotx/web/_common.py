@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from cryotx.errors import InputError
-from cryotx.services import records
+from cryotx.services import clinical, records
 from cryotx.services._common import Actor, Conflict, NotFound, PermissionDenied
 from cryotx.services.auth import (
     CSRF_FIELD,
@@ -42,6 +42,7 @@ __all__ = [
     "PageError",
     "PageUser",
     "Visit",
+    "add_patient_form",
     "call",
     "check_id",
     "field_errors",
@@ -328,6 +329,58 @@ async def submit(
         values, errors = _forms.values(page.form), field_errors(error)
         return await _form_page(page, template, context, values, errors, 400)
     return RedirectResponse(then(result), status_code=303)
+
+
+def add_patient_form(
+    router: APIRouter,
+    path: str,
+    *,
+    name: str,
+    action: str,
+    template: str,
+    context: FormContext,
+    schema: type[Any],
+    payload: Callable[[FormData], Any],
+    use_case: Callable[..., Any],
+    then: Callable[[int, Any], str],
+    unavailable: str | None = None,
+) -> None:
+    """Add the two routes of a form about one patient at ``path`` (with ``{patient_id}``).
+
+    GET shows the empty form; POST validates ``payload(form)`` with ``schema``, stores it
+    with ``use_case(db, actor, patient_id, data)`` and redirects to
+    ``then(patient_id, stored)``, or shows the form again with the refusals next to their
+    fields. Both need the role to ``action``. ``unavailable`` names the clinical function
+    (e.g. ``"Screening"``) whose absence from this build is answered with a 503 page.
+    """
+
+    async def form_page(request: Request, patient_id: int) -> Response:
+        page = await visit(request, action, patient_id=patient_id)
+        return await show(page, template, context)
+
+    async def form_post(request: Request, patient_id: int) -> Response:
+        page = await visit(request, action, patient_id=patient_id, posted=True)
+        try:
+            return await submit(
+                page,
+                page.storing(schema, payload, use_case),
+                template=template,
+                context=context,
+                then=lambda stored: then(patient_id, stored),
+            )
+        except clinical.ClinicalUnavailable as error:
+            what = unavailable or "This function"
+            raise PageError(503, f"{what} is not available on this server: {error}") from None
+
+    for method, endpoint in (("GET", form_page), ("POST", form_post)):
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            name=f"{name}_{method.lower()}",
+            response_class=HTMLResponse,
+            include_in_schema=False,
+        )
 
 
 def render(

@@ -35,6 +35,7 @@ from cryotx.web._common import (
     REFUSALS,
     PageError,
     Visit,
+    add_patient_form,
     call,
     check_id,
     database,
@@ -358,63 +359,25 @@ async def _newest(lister: Any, db: Any, actor: Any, patient_id: int, *, limit: i
 # --------------------------------------------------------------------------- vitals
 
 
-@router.get("/patients/{patient_id}/vitals/new", response_class=HTMLResponse)
-async def vitals_form(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "vitals.write", patient_id=patient_id)
-    return await show(page, "vitals_new.html", _vitals_context)
-
-
-@router.post("/patients/{patient_id}/vitals/new", response_class=HTMLResponse)
-async def vitals_submit(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "vitals.write", patient_id=patient_id, posted=True)
-    return await submit(
-        page,
-        page.storing(VitalCreate, _forms.vitals_payload, records.add_vitals),
-        template="vitals_new.html",
-        context=_vitals_context,
-        then=lambda _: f"/patients/{patient_id}#vitals",
-    )
-
-
 def _vitals_context(page: Visit, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     return {"user": page.user, "patient": page.patient, "values": values, "errors": errors}
 
 
+add_patient_form(
+    router,
+    "/patients/{patient_id}/vitals/new",
+    name="vitals",
+    action="vitals.write",
+    template="vitals_new.html",
+    context=_vitals_context,
+    schema=VitalCreate,
+    payload=_forms.vitals_payload,
+    use_case=records.add_vitals,
+    then=lambda patient_id, _: f"/patients/{patient_id}#vitals",
+)
+
+
 # --------------------------------------------------------------------------- screening
-
-
-@router.get("/patients/{patient_id}/screenings/new", response_class=HTMLResponse)
-async def screening_form(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "screenings.write", patient_id=patient_id)
-    return await show(page, "screening_new.html", _screening_context)
-
-
-@router.post("/patients/{patient_id}/screenings/new", response_class=HTMLResponse)
-async def screening_submit(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "screenings.write", patient_id=patient_id, posted=True)
-    try:
-        return await submit(
-            page,
-            page.storing(ScreeningRequest, _forms.screening_payload, clinical.screen_patient),
-            template="screening_new.html",
-            context=_screening_context,
-            then=lambda result: f"/patients/{patient_id}/screenings/{result.id}",
-        )
-    except clinical.ClinicalUnavailable as error:
-        raise PageError(503, f"Screening is not available on this server: {error}") from None
-
-
-@router.get("/patients/{patient_id}/screenings/{screening_id}", response_class=HTMLResponse)
-async def screening_result(request: Request, patient_id: int, screening_id: int) -> Response:
-    page = await visit(request, "screenings.read", patient_id=patient_id)
-    screening = await call(
-        clinical.get_screening, page.db, page.actor, patient_id, check_id(screening_id)
-    )
-    return render(
-        request,
-        "screening.html",
-        {"user": page.user, "patient": page.patient, "screening": screening, "notice": NOTICE},
-    )
 
 
 def _screening_context(
@@ -433,28 +396,58 @@ def _screening_context(
     }
 
 
+# Registered before the result page: "new" must not be read as a screening id.
+add_patient_form(
+    router,
+    "/patients/{patient_id}/screenings/new",
+    name="screening",
+    action="screenings.write",
+    template="screening_new.html",
+    context=_screening_context,
+    schema=ScreeningRequest,
+    payload=_forms.screening_payload,
+    use_case=clinical.screen_patient,
+    then=lambda patient_id, stored: f"/patients/{patient_id}/screenings/{stored.id}",
+    unavailable="Screening",
+)
+
+
+@router.get("/patients/{patient_id}/screenings/{screening_id}", response_class=HTMLResponse)
+async def screening_result(request: Request, patient_id: int, screening_id: int) -> Response:
+    page = await visit(request, "screenings.read", patient_id=patient_id)
+    screening = await call(
+        clinical.get_screening, page.db, page.actor, patient_id, check_id(screening_id)
+    )
+    return render(
+        request,
+        "screening.html",
+        {"user": page.user, "patient": page.patient, "screening": screening, "notice": NOTICE},
+    )
+
+
 # --------------------------------------------------------------------------- planning
 
 
-@router.get("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
-async def plan_form(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "plans.write", patient_id=patient_id)
-    return await show(page, "plan_new.html", _plan_context)
+def _plan_context(page: Visit, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The screening form's context and the indications (a plan screens first)."""
+    context = _screening_context(page, values, errors)
+    context["indications"] = _forms.vocabulary_options("indication")
+    return context
 
 
-@router.post("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
-async def plan_submit(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "plans.write", patient_id=patient_id, posted=True)
-    try:
-        return await submit(
-            page,
-            page.storing(PlanRequest, _forms.plan_payload, clinical.plan_patient),
-            template="plan_new.html",
-            context=_plan_context,
-            then=lambda result: f"/patients/{patient_id}/plans/{result.id}",
-        )
-    except clinical.ClinicalUnavailable as error:
-        raise PageError(503, f"Planning is not available on this server: {error}") from None
+add_patient_form(
+    router,
+    "/patients/{patient_id}/plans/new",
+    name="plan",
+    action="plans.write",
+    template="plan_new.html",
+    context=_plan_context,
+    schema=PlanRequest,
+    payload=_forms.plan_payload,
+    use_case=clinical.plan_patient,
+    then=lambda patient_id, stored: f"/patients/{patient_id}/plans/{stored.id}",
+    unavailable="Planning",
+)
 
 
 @router.get("/patients/{patient_id}/plans/{plan_id}", response_class=HTMLResponse)
@@ -463,21 +456,6 @@ async def plan_result(request: Request, patient_id: int, plan_id: int) -> Respon
     plan = await call(clinical.get_plan, page.db, page.actor, patient_id, check_id(plan_id))
     context = {"user": page.user, "patient": page.patient, "plan": plan, "notice": NOTICE}
     return render(request, "plan.html", context)
-
-
-def _plan_context(page: Visit, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    return {
-        "user": page.user,
-        "patient": page.patient,
-        "values": values,
-        "errors": errors,
-        "indications": _forms.vocabulary_options("indication"),
-        "modalities": _forms.vocabulary_options("modality"),
-        "sites": _forms.vocabulary_options("site"),
-        "checks": _forms.SESSION_CHECKS,
-        "today": datetime.now(UTC).date().isoformat(),
-        "notice": NOTICE,
-    }
 
 
 # --------------------------------------------------------------------------- helpers

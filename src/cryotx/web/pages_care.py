@@ -27,11 +27,10 @@ from cryotx.web._common import (
     REFUSALS,
     PageError,
     Visit,
+    add_patient_form,
     call,
     check_id,
     field_errors,
-    show,
-    submit,
     visit,
 )
 
@@ -93,22 +92,18 @@ async def _session_context(
     }
 
 
-@router.get("/patients/{patient_id}/sessions/new", response_class=HTMLResponse)
-async def session_form(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "sessions.write", patient_id=patient_id)
-    return await show(page, "session_new.html", _session_context)
-
-
-@router.post("/patients/{patient_id}/sessions/new", response_class=HTMLResponse)
-async def session_submit(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "sessions.write", patient_id=patient_id, posted=True)
-    return await submit(
-        page,
-        page.storing(SessionCreate, _forms.session_payload, records.start_session),
-        template="session_new.html",
-        context=_session_context,
-        then=lambda _: f"/patients/{patient_id}#sessions",
-    )
+add_patient_form(
+    router,
+    "/patients/{patient_id}/sessions/new",
+    name="session",
+    action="sessions.write",
+    template="session_new.html",
+    context=_session_context,
+    schema=SessionCreate,
+    payload=_forms.session_payload,
+    use_case=records.start_session,
+    then=lambda patient_id, _: f"/patients/{patient_id}#sessions",
+)
 
 
 @router.post("/patients/{patient_id}/sessions/{session_id}/end", response_class=HTMLResponse)
@@ -152,22 +147,18 @@ async def _outcome_context(
     }
 
 
-@router.get("/patients/{patient_id}/outcomes/new", response_class=HTMLResponse)
-async def outcome_form(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "instruments.write", patient_id=patient_id)
-    return await show(page, "outcome_new.html", _outcome_context)
-
-
-@router.post("/patients/{patient_id}/outcomes/new", response_class=HTMLResponse)
-async def outcome_submit(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "instruments.write", patient_id=patient_id, posted=True)
-    return await submit(
-        page,
-        page.storing(InstrumentCreate, _forms.outcome_payload, records.add_instrument_response),
-        template="outcome_new.html",
-        context=_outcome_context,
-        then=lambda _: f"/patients/{patient_id}#outcomes",
-    )
+add_patient_form(
+    router,
+    "/patients/{patient_id}/outcomes/new",
+    name="outcome",
+    action="instruments.write",
+    template="outcome_new.html",
+    context=_outcome_context,
+    schema=InstrumentCreate,
+    payload=_forms.outcome_payload,
+    use_case=records.add_instrument_response,
+    then=lambda patient_id, _: f"/patients/{patient_id}#outcomes",
+)
 
 
 # --------------------------------------------------------------------------- adverse events
@@ -189,19 +180,15 @@ async def _event_context(
     }
 
 
-@router.get("/patients/{patient_id}/adverse-events/new", response_class=HTMLResponse)
-async def adverse_event_form(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "adverse_events.write", patient_id=patient_id)
-    return await show(page, "adverse_event_new.html", _event_context)
-
-
-@router.post("/patients/{patient_id}/adverse-events/new", response_class=HTMLResponse)
-async def adverse_event_submit(request: Request, patient_id: int) -> Response:
-    page = await visit(request, "adverse_events.write", patient_id=patient_id, posted=True)
-    return await submit(
-        page,
-        page.storing(AdverseEventCreate, _forms.adverse_event_payload, records.add_adverse_event),
-        template="adverse_event_new.html",
-        context=_event_context,
-        then=lambda _: f"/patients/{patient_id}#adverse-events",
-    )
+add_patient_form(
+    router,
+    "/patients/{patient_id}/adverse-events/new",
+    name="adverse_event",
+    action="adverse_events.write",
+    template="adverse_event_new.html",
+    context=_event_context,
+    schema=AdverseEventCreate,
+    payload=_forms.adverse_event_payload,
+    use_case=records.add_adverse_event,
+    then=lambda patient_id, _: f"/patients/{patient_id}#adverse-events",
+)
