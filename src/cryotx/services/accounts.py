@@ -142,6 +142,8 @@ def audit_trail(
         end = datetime.combine(where.until + timedelta(days=1), time(), UTC)
         query = query.where(AuditEntry.at < end)
     with db.read() as session:
+        # ``changes`` is no column, so page_of hands AuditSummary the stored entries (ORM
+        # objects) and its validator reduces before/after to the changed fields.
         return page_of(
             session, query, AuditSummary, limit=limit, offset=offset, order=AuditEntry.id.desc()
         )
