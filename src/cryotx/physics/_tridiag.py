@@ -5,7 +5,7 @@ patient.  The first array axis is the patient: ``lower``, ``diag``, ``upper`` an
 all have shape ``(n_patients, n_nodes)``; ``lower[:, 0]`` and ``upper[:, -1]`` are ignored.
 
 The Thomas algorithm is stable without pivoting for diagonally dominant matrices, which
-the backward-Euler / Crank–Nicolson discretisation of the heat equation with a
+the backward-Euler / BDF2 discretisation of the heat equation with a
 non-negative sink always gives.
 
 ``solve`` picks the compiled kernel unless ``NUMBA_DISABLE_JIT=1`` (then Numba runs the

@@ -318,12 +318,13 @@ def _batch_arrays(
             probe_depth[p, k] = _probe_depth_m(probe, grid, fat_m=fat_m, index=f"probes.{k}")
         bc = boundary_for(scenario.modality, site=scenario.site)
         every = scenario.output_every_s
-        n_times = math.ceil(scenario.duration_s / every - 1e-9) + 1
+        # the run ends at the duration; outputs at every whole interval up to it
+        n_times = math.floor(scenario.duration_s / every + 1e-9) + 1
         times.append(np.arange(n_times) * every)
         n_out = max(n_out, n_times)
         plan = step_plan(
             scenario.schedule,
-            (n_times - 1) * every,
+            scenario.duration_s,
             dt_s=min(dt_s, BE_DT_S) if _may_freeze(bc) else dt_s,
             first_s=first_s,
             growth=growth,
