@@ -93,20 +93,19 @@ def _calf_final(dt_s: float, scheme: str) -> np.ndarray:
     return final[0, : grid.n_valid]
 
 
-@pytest.mark.parametrize(("scheme", "low", "high"), [("be", 0.85, 1.15), ("bdf2", 1.4, 2.6)])
+@pytest.mark.parametrize(("scheme", "low", "high"), [("be", 0.85, 1.15), ("bdf2", 1.8, 2.6)])
 def test_time_order_with_physiology(scheme: str, low: float, high: float) -> None:
-    """Halving dt against a 0.125 s run of the same grid (the time error alone).
+    """Halving dt from 8 to 1 s against a 0.0625 s run of the same grid (the time error
+    alone).
 
     Perfusion, metabolism and the constriction target are evaluated at T extrapolated
     from the last two steps in BDF2 (lagged one step they would make it first order);
-    measured orders 1.52, 2.36, 2.19 for BDF2 and 1.02, 1.02, 1.05 for backward Euler.
+    measured orders 2.36, 2.19, 2.16 for BDF2 and 1.01, 1.02, 1.05 for backward Euler.
     """
-    reference = _calf_final(0.125, scheme)
-    errors = [float(np.max(np.abs(_calf_final(dt, scheme) - reference))) for dt in (16, 8, 4, 2)]
+    reference = _calf_final(0.0625, scheme)
+    errors = [float(np.max(np.abs(_calf_final(dt, scheme) - reference))) for dt in (8, 4, 2, 1)]
     orders = _orders(errors)
     assert all(low < order < high for order in orders), (errors, orders)
-    if scheme == "bdf2":
-        assert np.mean(orders) > 1.8, (errors, orders)
 
 
 def test_time_order_of_bdf2_on_erfc() -> None:
