@@ -723,5 +723,10 @@ def run_numba(
     args: list[Any] = [arrays[name] for name in _ARGS if name not in ("tinit", "scheme")]
     args.insert(_ARGS.index("tinit"), final)
     args.insert(_ARGS.index("scheme"), int(scheme))
-    _run_all(*args, phys, out, metrics)  # type: ignore[call-arg]
+    if n_patients <= BLOCK:
+        # one block: run it on this thread (starting the parallel region for one block
+        # cost milliseconds on a busy machine, more than the block's own work)
+        _run_block(0, *args, phys, out, metrics)  # type: ignore[call-arg]
+    else:
+        _run_all(*args, phys, out, metrics)  # type: ignore[call-arg]
     return out, metrics, final
