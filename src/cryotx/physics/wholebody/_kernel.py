@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["ENERGY_FIELDS", "run"]
+__all__ = ["ENERGY_FIELDS", "run", "skin_flow_factor"]
 
 ENERGY_FIELDS = ("enthalpy_start_j", "enthalpy_end_j", "metabolic_j", "surface_j", "respiratory_j")
 
@@ -61,6 +61,35 @@ def _interp_radius(temp_row: np.ndarray, r_row: np.ndarray, r: float) -> float:
             w = (r - r_row[j - 1]) / (r_row[j] - r_row[j - 1])
             return temp_row[j - 1] + w * (temp_row[j] - temp_row[j - 1])
     return temp_row[n - 1]
+
+
+@njit(cache=True, inline="always")
+def skin_flow_factor(err_cr, err_sk, receptor, dilate, constrict, dilate_age, out):
+    """Skin blood flow over its basal value, per segment, by the JOS-3 vasomotor law.
+
+    ``DILAT = max(100.5 e_cr + 6.4 (WRMS - CLDS), 0)``, ``STRIC = max(-10.8 e_cr
+    - 10.8 (WRMS - CLDS), 0)`` and ``(1 + d_i a_i DILAT) / (1 + c_i STRIC) 2^(e_sk,i/6)``
+    [Takahashi2021]_ (``a_i``: the ageing decrement of vasodilation).  ``err_cr`` is the
+    head-core error, ``err_sk`` the skin errors [°C]; ``out`` receives the factors.
+    Returns ``(WRMS, CLDS)``, which shivering and sweating use as well.
+    """
+    wrms = 0.0
+    clds = 0.0
+    for s in range(err_sk.shape[0]):
+        e = err_sk[s]
+        if e > 0.0:
+            wrms += receptor[s] * e
+        else:
+            clds -= receptor[s] * e
+    dil = max(100.5 * err_cr + 6.4 * (wrms - clds), 0.0)
+    stric = max(-10.8 * err_cr - 10.8 * (wrms - clds), 0.0)
+    for s in range(err_sk.shape[0]):
+        out[s] = (
+            (1.0 + dilate[s] * dilate_age[s] * dil)
+            / (1.0 + constrict[s] * stric)
+            * 2.0 ** (err_sk[s] / 6.0)
+        )
+    return wrms, clds
 
 
 @njit(cache=True)
@@ -108,6 +137,7 @@ def _body(
     t_pred = np.empty(n_node)
     w_node = np.empty(n_node)
     skin_factor = np.ones(n_seg)
+    err_sk = np.zeros(n_seg)
     surf_outer = temp[b, :, skin].copy()
     civd = np.zeros(2)
     prev_skin = temp[b, :, skin].copy()
@@ -146,30 +176,19 @@ def _body(
             extra_foot = 0.0
             if regulate:
                 err_cr = temp[b, _HEAD, 0] - set_core[b, _HEAD]
-                wrms = 0.0
-                clds = 0.0
                 err_msk = 0.0
                 area_sum = 0.0
                 for s in range(n_seg):
-                    e = temp[b, s, skin] - set_skin[b, s]
-                    if e > 0.0:
-                        wrms += reg_s[0, s] * e
-                    else:
-                        clds -= reg_s[0, s] * e
-                    err_msk += area[b, s] * e
+                    err_sk[s] = temp[b, s, skin] - set_skin[b, s]
+                    err_msk += area[b, s] * err_sk[s]
                     area_sum += area[b, s]
                 err_msk /= area_sum
-                dil = max(100.5 * err_cr + 6.4 * (wrms - clds), 0.0)
-                stric = max(-10.8 * err_cr - 10.8 * (wrms - clds), 0.0)
+                dilate_age = body_c[b, 4 : 4 + n_seg]
+                wrms, clds = skin_flow_factor(
+                    err_cr, err_sk, reg_s[0], reg_s[1], reg_s[2], dilate_age, skin_factor
+                )
                 shiv = max(24.36 * clds * (-err_cr), 0.0) * body_c[b, 3] * flow_scale
                 sweat_sig = max(371.2 * err_cr + 33.64 * (wrms - clds), 0.0) * flow_scale
-                for s in range(n_seg):
-                    e = temp[b, s, skin] - set_skin[b, s]
-                    skin_factor[s] = (
-                        (1.0 + reg_s[1, s] * body_c[b, 4 + s] * dil)
-                        / (1.0 + reg_s[2, s] * stric)
-                        * 2.0 ** (e / 6.0)
-                    )
                 # trunk-core error weighted by core capacity (chest, back, pelvis)
                 wsum = 0.0
                 err_bcr = 0.0
