@@ -44,9 +44,7 @@ def _sqlite_setup(engine: Engine) -> None:
         write = connection.get_execution_options().get(_WRITE, False)
         # Straight to the driver: exec_driver_sql would cost a full SQLAlchemy statement
         # execution (events, result set-up), about 70 us, on every transaction.
-        connection.connection.driver_connection.execute(
-            "BEGIN IMMEDIATE" if write else "BEGIN"
-        )
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class Database:
