@@ -1,6 +1,9 @@
 """CryoTx whole-body model against JOS-3 (pythermalcomfort): accuracy and speed.
 
 Run:  .venv/bin/python benchmarks/bench_whole_body.py [--bodies 10000] [--jos-bodies 3]
+      .venv/bin/python benchmarks/bench_whole_body.py --trunk-sensitivity  (only the
+      validator figures with the chest/back core flow on the organ core and spread like
+      the limbs; docs/whole_body.md, gagnon2010)
 
 (a) Accuracy: both models on the published whole-body rows (the protocols of
     ``cryotx/data/literature/protocols_whole_body.json`` as the validator reads them), error
@@ -33,6 +36,7 @@ import numpy as np
 from cryotx.physics import parse_scenarios
 from cryotx.physics import validation as val
 from cryotx.physics.wholebody import BodySpec, Phase, Protocol, simulate_protocols
+from cryotx.physics.wholebody import body as wb_body
 from cryotx.physics.wholebody import boundary as bnd
 from cryotx.physics.wholebody.model import DEFAULT_DT_S
 from cryotx.physics.wholebody.segments import SEGMENT_INDEX, SEGMENTS
@@ -393,12 +397,64 @@ def step_sensitivity() -> dict[str, dict[float, float]]:
     }
 
 
+def trunk_sensitivity() -> dict[str, dict[str, Any]]:
+    """Validator figures with the chest/back JOS-3 core flow on the organ core (default)
+    and spread over core and muscle like the limbs (JOS-3's chest/back "core" is all the
+    tissue inside the skin); docs/whole_body.md, gagnon2010 item 4."""
+    out: dict[str, dict[str, Any]] = {}
+    default = wb_body.ORGAN_FLOW_SEGMENTS
+    for label, organ in (
+        ("organ core (default)", default),
+        ("like the limbs", ("head", "abdomen", "lumbar")),
+    ):
+        wb_body.ORGAN_FLOW_SEGMENTS = organ
+        try:
+            rows = [r for r in val.run_validation()["rows"] if r.get("whole_body")]
+        finally:
+            wb_body.ORGAN_FLOW_SEGMENTS = default
+        out[label] = {
+            "gagnon": [r["error_c"] for r in rows if r["study_id"].startswith("gagnon")],
+            "costello_core": [
+                r["error_c"]
+                for r in rows
+                if r["study_id"] == "costello2012" and r["measure"] == "core"
+            ],
+            "skin14": _rmse(
+                [
+                    r["error_c"]
+                    for r in rows
+                    if r["measure"] == "skin" and r["study_id"] != "wbc_vs_pbc_4men"
+                ]
+            ),
+            "muscle": _rmse(
+                [r["error_c"] for r in rows if r["measure"] in ("intramuscular", "muscle")]
+            ),
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bodies", type=int, default=10_000)
     parser.add_argument("--jos-bodies", type=int, default=3)
+    parser.add_argument(
+        "--trunk-sensitivity",
+        action="store_true",
+        help="only print the validator figures with chest/back core flow on the organ core "
+        "and spread like the limbs (gagnon2010, docs/whole_body.md)",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.trunk_sensitivity:
+        print("chest/back JOS-3 core flow and metabolism: validator errors (°C)")
+        for label, item in trunk_sensitivity().items():
+            gag = "/".join(f"{e:+.2f}" for e in item["gagnon"])
+            cos = "/".join(f"{e:+.2f}" for e in item["costello_core"])
+            print(
+                f"  {label:22s} gagnon2010 {gag}  costello2012 core {cos}  "
+                f"skin RMSE (14 rows) {item['skin14']:.3f}  muscle RMSE (15 rows) {item['muscle']:.3f}"
+            )
+        return
     print("(a) accuracy on the published whole-body rows (error = predicted - measured, °C)")
     rows = accuracy()
     print(

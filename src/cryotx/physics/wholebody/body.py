@@ -39,10 +39,19 @@ from cryotx.physics.wholebody.segments import (
     MASS_FRAC,
     N_SEGMENTS,
     SEGMENT_INDEX,
+    SEGMENTS,
     SPHERE,
 )
 
-__all__ = ["CELLS_PER_LAYER", "LAYER_NAMES", "N_NODES", "BodyArrays", "BodySpec", "build_bodies"]
+__all__ = [
+    "CELLS_PER_LAYER",
+    "LAYER_NAMES",
+    "N_NODES",
+    "ORGAN_FLOW_SEGMENTS",
+    "BodyArrays",
+    "BodySpec",
+    "build_bodies",
+]
 
 LAYER_NAMES = ("core", "muscle", "fat", "skin")
 CELLS_PER_LAYER = (2, 4, 3, 2)
@@ -56,6 +65,15 @@ for _name in ("head", "hand", "foot"):
     _FAT_WEIGHT[SEGMENT_INDEX[_name]] = 0.3
 _MAX_FAT_FRAC_OF_RADIUS = 0.45  # keep at least some muscle and core in every segment
 _LITRE_PER_H_TO_M3_PER_S = 1e-3 / 3600.0
+
+#: Segments whose JOS-3 core flow and core metabolism go to the organ core alone; the
+#: others spread theirs over core and muscle by volume.  Default: the organ cores (head,
+#: trunk).  JOS-3 [Takahashi2021]_ gives muscle and fat layers to head and pelvis only,
+#: so its chest and back "core" is all the tissue inside the skin; ``("head", "abdomen",
+#: "lumbar")`` is that reading.  It was tried for gagnon2010 and not adopted because it
+#: worsens the thigh-muscle rows (docs/whole_body.md; ``bench_whole_body.py
+#: --trunk-sensitivity`` prints both).
+ORGAN_FLOW_SEGMENTS: tuple[str, ...] = ("head", "chest", "back", "abdomen", "lumbar")
 
 
 @dataclass(frozen=True)
@@ -221,7 +239,6 @@ def build_bodies(
     core_t = [
         tissues.TISSUES["muscle" if kind in ("brain", "viscera") else kind] for kind in CORE_KIND
     ]
-    organ_core = np.array([kind in ("brain", "viscera") for kind in CORE_KIND])
     blood = tissues.BLOOD
     rho_c_blood = blood.density_kg_per_m3 * blood.specific_heat_j_per_kg_k
 
@@ -284,7 +301,7 @@ def build_bodies(
     core_tot = core_vol_node.sum(2)
     muscle_tot = muscle_vol.sum(2)
     lean = core_vol_node + muscle_vol
-    organ = organ_core[None, :, None]
+    organ = np.isin(np.array(SEGMENTS), ORGAN_FLOW_SEGMENTS)[None, :, None]
     perf += np.where(organ, core_flow[:, :, None] * core_vol_node / core_tot[:, :, None], 0.0)
     perf += np.where(organ, 0.0, core_flow[:, :, None] * lean / lean.sum(2, keepdims=True))
     perf += muscle_flow[:, :, None] * muscle_vol / muscle_tot[:, :, None]
