@@ -464,13 +464,13 @@ def main() -> None:
     if args.backend != "sqlite" and not pg_url:
         script = ROOT / "scripts" / "with-postgres.sh"
         os.execvp("bash", ["bash", str(script), sys.executable, *sys.argv])
-    baseline = _baseline_src(args.baseline) if args.baseline else None
-    runs: list[tuple[str, Path | None]] = [("", None)]
-    if baseline is not None:  # old and new in turn, in the same conditions
-        runs = [(f" [baseline {args.baseline}]", baseline), (" [this tree]", None)]
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="cryotx-bench-") as tmp:
         workdir = Path(tmp)
+        baseline = _baseline_src(args.baseline, workdir) if args.baseline else None
+        runs: list[tuple[str, Path | None]] = [("", None)]
+        if baseline is not None:  # old and new in turn, in the same conditions
+            runs = [(f" [baseline {args.baseline}]", baseline), (" [this tree]", None)]
         for key, name in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
             if args.backend not in ("both", key) or (key == "postgres" and not pg_url):
                 continue
@@ -495,14 +495,15 @@ def main() -> None:
                 p95_ratio = new["read_p95_ms"] / old["read_p95_ms"]
                 print(f"\n{name}: this tree / baseline: throughput x{speedup:.2f}, ", end="")
                 print(f"read p95 x{p95_ratio:.2f}")
-    if baseline is None and len(results) == 2:
+    if not args.baseline and len(results) == 2:
         ratio = results["postgres"]["throughput"] / results["sqlite"]["throughput"]
         print(f"\nthroughput ratio PostgreSQL / SQLite: {ratio:.2f}")
 
 
-def _baseline_src(revision: str) -> Path:
-    """``src`` of ``revision`` of this repository, exported to a temporary directory."""
-    target = Path(tempfile.mkdtemp(prefix="cryotx-baseline-"))
+def _baseline_src(revision: str, workdir: Path) -> Path:
+    """``src`` of ``revision`` of this repository, exported under ``workdir``."""
+    target = workdir / "baseline"
+    target.mkdir()
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", revision, "src"], check=True, capture_output=True
     ).stdout
