@@ -73,6 +73,9 @@ def test_a_wrap_presses_the_pack_on_and_cools_more() -> None:
     wrapped_min, resting_min = wrapped.metrics["skin_min_c"], resting.metrics["skin_min_c"]
     assert wrapped_min is not None and resting_min is not None
     assert wrapped_min < resting_min - 2.0
+    # the single-study basis of the wrap is said in the result, not only in the docs
+    assert any("Tomchuk 2010" in w for w in wrapped.warnings)
+    assert not any("Tomchuk 2010" in w for w in resting.warnings)
     h_rest = boundary_for(Modality(kind="ice_bag"), site="knee").h_w_per_m2_k
     h_wrap = boundary_for(Modality(kind="ice_bag", fixation="wrap"), site="knee").h_w_per_m2_k
     assert h_wrap == pytest.approx(h_rest * FIXATION_CONTACT_FACTOR["wrap"])

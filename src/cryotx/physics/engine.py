@@ -493,6 +493,11 @@ def _warnings(scenario: Scenario, metrics: dict[str, float | None]) -> list[str]
         scenario.subject.skinfold_mm.get(scenario.site) is None
     ):
         out.append("fat thickness estimated from sex, height and mass (whole-body mean)")
+    if scenario.modality.fixation == "wrap":
+        out.append(
+            "a wrapped pack's contact rests on one study each (Tomchuk 2010 for the wrap, "
+            "Janwantanakul 2009 for its mass law) and no validation row: treat as uncertain"
+        )
     return out
 
 
