@@ -75,7 +75,8 @@ def test_hyperthermic_core_cooling_within_target(rows: list[dict[str, Any]]) -> 
     "it): bare arm, calf and knee skin after WBC are 2.6-6.5 °C too cold and CWI skin "
     "4.6-7.5 °C too cold; mean skin is read with the studies' own 4 sites (Ramanathan) and is "
     "0.4-4.3 °C too cold; the thigh looks close only because the shorts' insulation is "
-    "spread over the whole thigh; no single thermography delay closes it "
+    "spread over the whole thigh; only an unreported ~150 s thermography delay (fitted, not "
+    "adopted) would close it "
     "(docs/whole_body.md)",
 )
 def test_skin_rmse_within_target(rows: list[dict[str, Any]]) -> None:
