@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,13 +10,14 @@ from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cryotx.errors import InputError
 from cryotx.services import auth
 from cryotx.services._common import Actor, Conflict, PermissionDenied, utcnow
 from cryotx.store.db import Database
-from cryotx.store.models import User
+from cryotx.store.models import AuditEntry, User
 
 PASSWORD = "correct horse battery staple"  # as in conftest.py
 SYSTEM = Actor(user_id=0, username="system:test", role="admin")
@@ -242,3 +244,149 @@ def test_cached_requests_still_need_the_csrf_token(db: Database, staff: dict[str
         auth.authenticate_request_cached(
             db, method="GET", authorization=None, cookie=None, csrf_token=None
         )
+
+
+# --- changing one's own password ----------------------------------------------------------
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _change(current: str, new: str = NEW_PASSWORD) -> auth.PasswordChange:
+    return auth.PasswordChange(current_password=current, new_password=new)
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+def test_every_role_changes_its_own_password_and_keeps_this_login_only(
+    db: Database, staff: dict[str, Actor], role: str
+) -> None:
+    auth.configure_token_cache(db, ttl_s=60)
+    username = f"{role}1"
+    this = auth.login(db, username, PASSWORD, ttl_s=600)
+    other = auth.login(db, username, PASSWORD, ttl_s=600)
+    bystander = auth.login(
+        db, "clinician1" if role != "clinician" else "operator1", PASSWORD, ttl_s=600
+    )
+    assert this is not None and other is not None and bystander is not None
+    for result in (this, other, bystander):  # cached from now on
+        assert auth.authenticate_token(db, result.access_token) is not None
+    ended = auth.change_own_password(
+        db, staff[role], _change(PASSWORD), session_token=this.access_token
+    )
+    assert ended == 1
+    assert auth.authenticate_token(db, this.access_token) == staff[role]
+    assert auth.authenticate_token(db, other.access_token) is None  # at once, despite the cache
+    assert auth.authenticate_token(db, bystander.access_token) is not None
+    assert auth.login(db, username, PASSWORD, ttl_s=60) is None
+    assert auth.login(db, username, NEW_PASSWORD, ttl_s=60) is not None
+
+
+def test_a_wrong_current_password_is_refused_by_field_and_changes_nothing(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    this = auth.login(db, "operator1", PASSWORD, ttl_s=600)
+    other = auth.login(db, "operator1", PASSWORD, ttl_s=600)
+    assert this is not None and other is not None
+    with pytest.raises(InputError) as refused:
+        auth.change_own_password(
+            db, staff["operator"], _change("not my password"), session_token=this.access_token
+        )
+    assert refused.value.field == "current_password"
+    assert auth.authenticate_token(db, other.access_token) is not None
+    assert auth.login(db, "operator1", PASSWORD, ttl_s=60) is not None
+    assert auth.login(db, "operator1", NEW_PASSWORD, ttl_s=60) is None
+
+
+@pytest.mark.parametrize(
+    ("new", "field"),
+    [
+        ("short", "new_password"),
+        ("x" * 11, "new_password"),
+        ("nul\x00inside-here", "new_password"),
+        (PASSWORD, "new_password"),
+    ],
+)
+def test_the_new_password_obeys_the_account_rules(new: str, field: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        auth.PasswordChange(current_password=PASSWORD, new_password=new)
+    assert [error["loc"] for error in refused.value.errors()] == [(field,)]
+
+
+def test_wrong_current_passwords_count_as_failed_logins(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    limiter = auth.LoginRateLimiter(max_failures=3, window_s=60)
+    this = auth.login(db, "clinician1", PASSWORD, ttl_s=600)
+    assert this is not None
+    for _ in range(3):
+        with pytest.raises(InputError):
+            auth.change_own_password(
+                db,
+                staff["clinician"],
+                _change("guess number n"),
+                session_token=this.access_token,
+                limiter=limiter,
+                client="10.0.0.9",
+            )
+    # Now even the right password is refused, here and at the login.
+    with pytest.raises(auth.RateLimited):
+        auth.change_own_password(
+            db,
+            staff["clinician"],
+            _change(PASSWORD),
+            session_token=this.access_token,
+            limiter=limiter,
+            client="10.0.0.10",
+        )
+    with pytest.raises(auth.RateLimited):
+        auth.login(db, "clinician1", PASSWORD, ttl_s=60, limiter=limiter, client="10.0.0.11")
+    assert auth.login(db, "clinician1", NEW_PASSWORD, ttl_s=60) is None
+
+
+def test_the_change_is_audited_without_any_hash(db: Database, staff: dict[str, Actor]) -> None:
+    this = auth.login(db, "admin1", PASSWORD, ttl_s=600)
+    assert this is not None
+    auth.change_own_password(db, staff["admin"], _change(PASSWORD), session_token=this.access_token)
+    with db.read() as session:
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "users").order_by(AuditEntry.id.desc())
+        ).first()
+        hashes = session.scalars(select(User.password_hash)).all()
+    assert entry is not None
+    assert (entry.username, entry.action, entry.entity_id) == (
+        "admin1",
+        "update",
+        staff["admin"].user_id,
+    )
+    assert entry.after is not None and entry.after["password_changed"] is True
+    assert entry.after["other_logins_ended"] == 0
+    text = json.dumps([entry.before, entry.after])
+    assert "password_hash" not in text and "$argon2" not in text
+    assert NEW_PASSWORD not in text and PASSWORD not in text
+    assert all(h not in text for h in hashes)
+
+
+def test_a_password_changed_meanwhile_is_a_conflict(
+    db: Database, staff: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    this = auth.login(db, "operator1", PASSWORD, ttl_s=600)
+    assert this is not None
+    real_hash = auth.hash_password
+
+    def admin_resets_meanwhile(password: str) -> str:
+        # Called by change_own_password between its check and its write; the admin's
+        # reset below hashes too, so put the real function back first.
+        monkeypatch.setattr(auth, "hash_password", real_hash)
+        auth.update_user(
+            db,
+            staff["admin"],
+            staff["operator"].user_id,
+            auth.UserUpdate(password="set by the admin"),
+        )
+        return real_hash(password)
+
+    monkeypatch.setattr(auth, "hash_password", admin_resets_meanwhile)
+    with pytest.raises(Conflict):
+        auth.change_own_password(
+            db, staff["operator"], _change(PASSWORD), session_token=this.access_token
+        )
+    assert auth.login(db, "operator1", "set by the admin", ttl_s=60) is not None

@@ -11,7 +11,11 @@
   browsers never attach the Authorization header by themselves.
 - Roles: ``PERMISSIONS`` maps each action to the roles allowed to do it.
 - Login rate limiting: :class:`LoginRateLimiter` counts failures per user name and per
-  client address in a sliding window.
+  client address in a sliding window.  A wrong current password given to
+  :func:`change_own_password` counts as a failed login, so a stolen session cannot be used
+  to guess the password.
+- Own password: :func:`change_own_password` lets any logged-in user replace their own
+  password; it ends the user's other logins and keeps the one that asked.
 - Token cache: a token found valid in the database is remembered by this process for a
   few seconds (:data:`TOKEN_CACHE_TTL_S`, see :func:`configure_token_cache`), so that a
   request needs no database round trip to find its user.  Logout and every change of an
@@ -30,12 +34,20 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import delete, func, select
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from sqlalchemy import CursorResult, delete, func, select
 
 from cryotx.errors import InputError
 from cryotx.services._common import (
@@ -64,12 +76,15 @@ __all__ = [
     "CsrfRejected",
     "LoginRateLimiter",
     "LoginResult",
+    "PasswordChange",
+    "RateLimited",
     "UserCreate",
     "UserPublic",
     "UserUpdate",
     "authenticate_request",
     "authenticate_request_cached",
     "authenticate_token",
+    "change_own_password",
     "configure_token_cache",
     "create_user",
     "csrf_token_for",
@@ -152,6 +167,27 @@ class UserUpdate(BaseModel):
     password: Password | None = None
 
 
+class PasswordChange(BaseModel):
+    """A user's change of their own password.
+
+    The new password obeys the rules of :class:`UserCreate` (the same ``Password`` type);
+    the current one is only checked against the stored hash, so any length is accepted.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    current_password: Annotated[
+        str, StringConstraints(min_length=1, max_length=256), AfterValidator(check_text)
+    ]
+    new_password: Password
+
+    @field_validator("new_password")
+    @classmethod
+    def _new_differs(cls, new: str, info: ValidationInfo) -> str:
+        if new == info.data.get("current_password"):
+            raise ValueError("must differ from the current password")
+        return new
+
+
 class UserPublic(BaseModel):
     """An account as shown to admins (never the hash)."""
 
@@ -199,6 +235,10 @@ def require(actor: Actor, action: str) -> None:
     """Raise :class:`PermissionDenied` unless the actor's role may do ``action``."""
     if actor.role not in PERMISSIONS[action]:
         raise PermissionDenied(f"role {actor.role!r} may not {action}")
+
+
+class RateLimited(PermissionDenied):
+    """Too many failed password checks for this user name or client (HTTP 429)."""
 
 
 class LoginRateLimiter:
@@ -345,7 +385,7 @@ def login(
     """
     keys = (f"user:{username}", f"client:{client}")
     if limiter is not None and limiter.blocked(*keys):
-        raise PermissionDenied("too many failed logins; wait and try again")
+        raise RateLimited("too many failed logins; wait and try again")
     with db.read() as session:
         user = session.scalars(select(User).where(User.username == username)).first()
         stored_hash = user.password_hash if user is not None else _DUMMY_HASH
@@ -521,6 +561,98 @@ def update_user(db: Database, actor: Actor, user_id: int, data: UserUpdate) -> U
     if ends_logins:
         _token_cache(db).revoke(user_id=user_id)  # after the commit: see _TokenCache
     return public
+
+
+def change_own_password(
+    db: Database,
+    actor: Actor,
+    data: PasswordChange,
+    *,
+    session_token: str,
+    limiter: LoginRateLimiter | None = None,
+    client: str = "unknown",
+) -> int:
+    """Replace the acting user's own password (any role).
+
+    The current password must be right.  On success every OTHER login of the user ends
+    (a session someone else may hold stops working at once) and the login that asked,
+    ``session_token``, stays valid, so the user is not thrown out of the page they are
+    on.  The audit entry says that the password changed, never the hash.
+
+    Parameters
+    ----------
+    data
+        The current and the new password (rules of :class:`UserCreate`).
+    session_token
+        The token of the request (kept; all the user's other tokens are deleted).
+    limiter, client
+        A wrong current password counts as a failed login against the user name and the
+        client address, exactly as in :func:`login`.
+
+    Returns
+    -------
+    int
+        How many other logins were ended.
+
+    Raises
+    ------
+    InputError
+        ``current_password`` is wrong.
+    RateLimited
+        Too many failed password checks for this user or client (also refused when the
+        current password is right).
+    Conflict
+        The password was changed by another request meanwhile.
+    """
+    keys = (f"user:{actor.username}", f"client:{client}")
+    if limiter is not None and limiter.blocked(*keys):
+        raise RateLimited("too many failed password checks; wait and try again")
+    with db.read() as session:
+        user = session.get(User, actor.user_id)
+        if user is None or not user.active:
+            raise AuthRequired("login expired or unknown; log in again")
+        stored_hash = user.password_hash
+    # argon2 work happens outside the write transaction (it takes tens of milliseconds).
+    try:
+        _hasher.verify(stored_hash, data.current_password)
+    except (VerificationError, InvalidHashError):
+        if limiter is not None:
+            limiter.failed(*keys)
+        raise InputError("current_password", "is not your current password") from None
+    if limiter is not None:
+        limiter.succeeded(keys[0])
+    new_hash = hash_password(data.new_password)
+    keep = _sha256(session_token)
+    with db.write() as session:
+        user = session.get(User, actor.user_id)
+        if user is None or not user.active:
+            raise AuthRequired("login expired or unknown; log in again")
+        if user.password_hash != stored_hash:
+            raise Conflict("current_password", "the password was changed meanwhile; try again")
+        before = row_dict(user, exclude=("password_hash",))
+        user.password_hash = new_hash
+        result = session.execute(
+            delete(AuthToken).where(AuthToken.user_id == user.id, AuthToken.token_sha256 != keep)
+        )
+        ended = cast("CursorResult[Any]", result).rowcount
+        session.flush()
+        after = row_dict(user, exclude=("password_hash",))
+        after["password_changed"] = True
+        after["other_logins_ended"] = ended
+        audit(
+            session,
+            actor,
+            action="update",
+            entity="users",
+            entity_id=user.id,
+            patient_id=None,
+            before=before,
+            after=after,
+        )
+    # After the commit (see _TokenCache).  This also drops the kept token's cache entry;
+    # its row is still there, so its next request simply reads the database again.
+    _token_cache(db).revoke(user_id=actor.user_id)
+    return int(ended)
 
 
 class AuthRequired(PermissionDenied):
