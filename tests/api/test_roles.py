@@ -58,9 +58,15 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", P + "/adverse-events/{event_id}"): CO,
     ("GET", "/fhir/Patient/{patient_id}/$everything"): C,
     ("POST", "/fhir/Patient"): C,
+    # Last: it changes the role's password (this login stays valid, the others end).
+    ("POST", "/api/auth/password"): STAFF,
 }
 
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/auth/password"): {
+        "current_password": "correct horse battery staple",
+        "new_password": "a brand new passphrase",
+    },
     ("POST", "/api/auth/login"): {
         "username": "clinician1",
         "password": "correct horse battery staple",

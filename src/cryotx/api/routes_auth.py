@@ -1,4 +1,5 @@
-"""Login, logout, the current user, and health (the only anonymous endpoints with login)."""
+"""Login, logout, the current user, one's own password, and health (the only anonymous
+endpoints with login)."""
 
 from __future__ import annotations
 
@@ -125,3 +126,37 @@ async def me(request: Request, actor: ActorDep) -> Me:
         role=actor.role,
         csrf_token=auth.csrf_token_for(request.state.session_token),
     )
+
+
+@router.post(
+    "/api/auth/password",
+    status_code=204,
+    responses={
+        409: {"description": "The password was changed meanwhile"},
+        422: {"description": "Wrong current password, or a new password the rules refuse"},
+        429: {"description": "Too many failed password checks"},
+    },
+)
+async def change_password(
+    body: auth.PasswordChange, request: Request, db: DbDep, actor: ActorDep
+) -> Response:
+    """Change your own password (any role).
+
+    Ends your other logins; this one (token and cookie) stays valid.  A wrong current
+    password counts as a failed login.
+    """
+    settings = request.app.state.settings
+    client = request.client.host if request.client else "unknown"
+    try:
+        await in_thread(
+            auth.change_own_password,
+            db,
+            actor,
+            body,
+            session_token=request.state.session_token,
+            limiter=request.app.state.login_limiter,
+            client=client,
+        )
+    except auth.RateLimited as error:
+        return problem(429, str(error), headers={"Retry-After": str(settings.login_window_s)})
+    return Response(status_code=204)
