@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from cryotx.web._common import STATIC_DIR, install_error_pages
 from cryotx.web.pages import router
+from cryotx.web.pages_account import router as account_router
 from cryotx.web.pages_admin import router as admin_router
 from cryotx.web.pages_care import router as care_router
 
@@ -22,9 +23,11 @@ __all__ = ["mount"]
 
 
 def mount(app: FastAPI) -> None:
-    """Add the pages (``/``, ``/login``, ``/patients/...``, ``/admin/...``) and ``/static``."""
+    """Add the pages (``/``, ``/login``, ``/patients/...``, ``/admin/...``,
+    ``/account/password``) and ``/static``."""
     app.include_router(router)
     app.include_router(care_router)
     app.include_router(admin_router)
+    app.include_router(account_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
