@@ -317,3 +317,39 @@ def test_admin_adds_a_clinician_who_logs_in_until_deactivated(
     _submit_login(d, server, "dr.added", new_password)
     assert "/login" in d.current_url  # type: ignore[attr-defined]
     assert "Wrong user name or password" in d.find_element(By.TAG_NAME, "main").text  # type: ignore[attr-defined]
+
+
+def test_a_user_changes_their_own_password_from_the_header(
+    server: str, browser: object, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    first, second = "operator's first password", "operator's second password"
+    _log_in(d, server, "admin.browser")  # an account of this test's own
+    _go(d, d.find_element(By.LINK_TEXT, "Accounts"))  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.LINK_TEXT, "Add a user"))  # type: ignore[attr-defined]
+    _set(d, "f-username", "op.changer")
+    _select(d, "f-role", "operator")
+    _set(d, "f-password", first)
+    _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
+    _log_out(d)
+
+    _log_in(d, server, "op.changer", first)
+    _go(d, d.find_element(By.LINK_TEXT, "Change password"))  # type: ignore[attr-defined]
+    _set(d, "f-current_password", "not the password")
+    _set(d, "f-new_password", second)
+    _set(d, "f-new_password_again", second)
+    _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
+    assert d.find_element(By.ID, "e-current_password").text  # type: ignore[attr-defined]
+    _set(d, "f-current_password", first)
+    _set(d, "f-new_password", second)
+    _set(d, "f-new_password_again", second)
+    _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
+    assert "Your password was changed" in d.find_element(By.CLASS_NAME, "notice").text  # type: ignore[attr-defined]
+    _screenshot(d, tmp_path, "password-changed")
+    _log_out(d)
+
+    _submit_login(d, server, "op.changer", first)
+    assert "/login" in d.current_url  # type: ignore[attr-defined]
+    _log_in(d, server, "op.changer", second)
