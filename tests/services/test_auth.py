@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cryotx.errors import InputError
 from cryotx.services import auth
-from cryotx.services._common import Actor, Conflict, PermissionDenied, utcnow
+from cryotx.services._common import Actor, Conflict, NotFound, PermissionDenied, utcnow
 from cryotx.store.db import Database
 from cryotx.store.models import AuditEntry, User
 
@@ -390,3 +390,12 @@ def test_a_password_changed_meanwhile_is_a_conflict(
             db, staff["operator"], _change(PASSWORD), session_token=this.access_token
         )
     assert auth.login(db, "operator1", "set by the admin", ttl_s=60) is not None
+
+
+def test_find_user_by_name_is_for_admins(db: Database, staff: dict[str, Actor]) -> None:
+    found = auth.find_user(db, staff["admin"], "operator1")
+    assert (found.id, found.role) == (staff["operator"].user_id, "operator")
+    with pytest.raises(NotFound):
+        auth.find_user(db, staff["admin"], "nobody")
+    with pytest.raises(PermissionDenied):
+        auth.find_user(db, staff["clinician"], "operator1")

@@ -87,6 +87,36 @@ def user_add(
     print(f"created {user.role} {user.username!r} (id {user.id})")
 
 
+@user_app.command("passwd")
+def user_passwd(
+    username: Annotated[str, typer.Argument(help="Login name of the account.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set an account's password as the server's administrator; ends the account's logins.
+
+    The password is prompted for twice, hidden (or read from stdin).  Users change their
+    own password on the page /account/password or with POST /api/auth/password.
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with refusals():
+        data = auth.UserUpdate(password=password)
+        database = _database()
+        actor = _cli_actor("admin")
+        try:
+            user = auth.find_user(database, actor, username)
+            auth.update_user(database, actor, user.id, data)
+        except NotFound:
+            fail("username", f"no account named {username!r}")
+        finally:
+            database.dispose()
+    print(f"new password set for {user.role} {user.username!r}; its logins were ended")
+
+
 @export_app.command("fhir")
 def export_fhir(
     patient_id: Annotated[int, typer.Argument(help="Patient id.", min=1)],

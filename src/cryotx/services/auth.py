@@ -88,6 +88,7 @@ __all__ = [
     "configure_token_cache",
     "create_user",
     "csrf_token_for",
+    "find_user",
     "get_user",
     "hash_password",
     "list_users",
@@ -508,6 +509,16 @@ def get_user(db: Database, actor: Actor, user_id: int) -> UserPublic:
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("user", user_id)
+        return _public(user)
+
+
+def find_user(db: Database, actor: Actor, username: str) -> UserPublic:
+    """The account with this user name (admins only; :class:`NotFound` if none)."""
+    require(actor, "users.manage")
+    with db.read() as session:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound("user", repr(username))
         return _public(user)
 
 
