@@ -48,6 +48,7 @@ from pydantic import (
     field_validator,
 )
 from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy.orm import Session
 
 from cryotx.errors import InputError
 from cryotx.services._common import (
@@ -368,6 +369,52 @@ def configure_token_cache(db: Database, *, ttl_s: float) -> None:
     cache.revoke()
 
 
+def _password_checked(
+    limiter: LoginRateLimiter | None,
+    keys: tuple[str, str],
+    stored_hash: str,
+    password: str,
+    *,
+    valid: bool = True,
+) -> bool:
+    """argon2 check counted by the limiter: a failure counts against both ``keys`` (user,
+    client), a success clears the user's count.  ``valid=False`` (an inactive account)
+    fails even with the right password."""
+    try:
+        _hasher.verify(stored_hash, password)
+        ok = valid
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if limiter is not None:
+        if ok:
+            limiter.succeeded(keys[0])
+        else:
+            limiter.failed(*keys)
+    return ok
+
+
+def _audit_account(
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    *,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    """One audit entry for a change to an account (never the password hash)."""
+    audit(
+        session,
+        actor,
+        action=action,
+        entity="users",
+        entity_id=user_id,
+        patient_id=None,
+        before=before,
+        after=after,
+    )
+
+
 def login(
     db: Database,
     username: str,
@@ -391,17 +438,8 @@ def login(
         user = session.scalars(select(User).where(User.username == username)).first()
         stored_hash = user.password_hash if user is not None else _DUMMY_HASH
         active = user is not None and user.active
-    try:
-        _hasher.verify(stored_hash, password)
-        ok = active
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or user is None:
-        if limiter is not None:
-            limiter.failed(*keys)
+    if not _password_checked(limiter, keys, stored_hash, password, valid=active) or user is None:
         return None
-    if limiter is not None:
-        limiter.succeeded(keys[0])
     token = secrets.token_urlsafe(32)
     now = utcnow()
     with db.write() as session:
@@ -489,16 +527,7 @@ def create_user(db: Database, actor: Actor, data: UserCreate) -> UserPublic:
         session.add(user)
         session.flush()
         after = row_dict(user, exclude=("password_hash",))
-        audit(
-            session,
-            actor,
-            action="create",
-            entity="users",
-            entity_id=user.id,
-            patient_id=None,
-            before=None,
-            after=after,
-        )
+        _audit_account(session, actor, user.id, action="create", before=None, after=after)
         return _public(user)
 
 
@@ -558,16 +587,7 @@ def update_user(db: Database, actor: Actor, user_id: int, data: UserUpdate) -> U
         after = row_dict(user, exclude=("password_hash",))
         if data.password is not None:
             after["password_changed"] = True
-        audit(
-            session,
-            actor,
-            action="update",
-            entity="users",
-            entity_id=user.id,
-            patient_id=None,
-            before=before,
-            after=after,
-        )
+        _audit_account(session, actor, user.id, action="update", before=before, after=after)
         public = _public(user)
     if ends_logins:
         _token_cache(db).revoke(user_id=user_id)  # after the commit: see _TokenCache
@@ -624,14 +644,8 @@ def change_own_password(
             raise AuthRequired("login expired or unknown; log in again")
         stored_hash = user.password_hash
     # argon2 work happens outside the write transaction (it takes tens of milliseconds).
-    try:
-        _hasher.verify(stored_hash, data.current_password)
-    except (VerificationError, InvalidHashError):
-        if limiter is not None:
-            limiter.failed(*keys)
-        raise InputError("current_password", "is not your current password") from None
-    if limiter is not None:
-        limiter.succeeded(keys[0])
+    if not _password_checked(limiter, keys, stored_hash, data.current_password):
+        raise InputError("current_password", "is not your current password")
     new_hash = hash_password(data.new_password)
     keep = _sha256(session_token)
     with db.write() as session:
@@ -650,16 +664,7 @@ def change_own_password(
         after = row_dict(user, exclude=("password_hash",))
         after["password_changed"] = True
         after["other_logins_ended"] = ended
-        audit(
-            session,
-            actor,
-            action="update",
-            entity="users",
-            entity_id=user.id,
-            patient_id=None,
-            before=before,
-            after=after,
-        )
+        _audit_account(session, actor, user.id, action="update", before=before, after=after)
     # After the commit (see _TokenCache).  This also drops the kept token's cache entry;
     # its row is still there, so its next request simply reads the database again.
     _token_cache(db).revoke(user_id=actor.user_id)
