@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from cryotx.cli import app
-from cryotx.config import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Each test on its own SQLite file; no CRYOTX_DATABASE_URL from the outside."""
-    monkeypatch.setenv("CRYOTX_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("CRYOTX_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_db_upgrade_creates_the_database(data_dir: Path) -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from typer.testing import CliRunner
 
 from cryotx.cli import app
@@ -15,16 +11,6 @@ from cryotx.store.db import Database
 
 runner = CliRunner()
 OLD, NEW = "the first long password", "the second long password"
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Each test on its own SQLite file; no CRYOTX_DATABASE_URL from the outside."""
-    monkeypatch.setenv("CRYOTX_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("CRYOTX_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def _database() -> Database:

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
-from web_client import PASSWORD, csrf_of, log_in, main_text, post_form
+from web_client import PASSWORD, can_log_in, csrf_of, error_at, log_in, main_text, post_form
 
 from cryotx.services import auth
 from cryotx.store.db import Database
 
 URL = "/account/password"
 NEW = "a brand new passphrase"
-
-
-def error_at(html: str, field: str) -> str:
-    """The message shown next to a field (``<p class="error" id="e-FIELD">``)."""
-    match = re.search(rf'<p class="error" id="e-{field}"[^>]*>(.*?)</p>', html, re.S)
-    assert match, f"no error shown next to {field}"
-    return match.group(1)
-
-
-def can_log_in(client: TestClient, username: str, password: str) -> bool:
-    client.cookies.clear()
-    token = csrf_of(client.get("/login").text)
-    response = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    return response.status_code == 303
 
 
 @pytest.mark.parametrize("role", auth.ROLES)

@@ -11,7 +11,8 @@ from web_client import (
     CLINICIAN,
     PASSWORD,
     SYSTEM,
-    csrf_of,
+    can_log_in,
+    error_at,
     log_in,
     main_text,
     make_patient,
@@ -37,24 +38,6 @@ def accounts(db: Database) -> dict[str, auth.UserPublic]:
     """The stored accounts by user name, read back through the use case."""
     users, _ = auth.list_users(db, SYSTEM, limit=100, offset=0)
     return {user.username: user for user in users}
-
-
-def can_log_in(client: TestClient, username: str, password: str) -> bool:
-    client.cookies.clear()
-    token = csrf_of(client.get("/login").text)
-    response = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    return response.status_code == 303
-
-
-def error_at(html: str, field: str) -> str:
-    """The message shown next to a field (``<p class="error" id="e-FIELD">``)."""
-    match = re.search(rf'<p class="error" id="e-{field}"[^>]*>(.*?)</p>', html, re.S)
-    assert match, f"no error shown next to {field}"
-    return match.group(1)
 
 
 def test_anonymous_visitors_are_sent_to_the_login(client: TestClient) -> None:

@@ -45,6 +45,25 @@ def log_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     return csrf_of(client.get("/patients").text)
 
 
+def can_log_in(client: TestClient, username: str, password: str) -> bool:
+    """Whether the login form accepts these credentials (after logging out)."""
+    client.cookies.clear()
+    token = csrf_of(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    return response.status_code == 303
+
+
+def error_at(html: str, field: str) -> str:
+    """The message shown next to a field (``<p class="error" id="e-FIELD">``)."""
+    match = re.search(rf'<p class="error" id="e-{field}"[^>]*>(.*?)</p>', html, re.S)
+    assert match, f"no error shown next to {field}"
+    return match.group(1)
+
+
 def post_form(client: TestClient, url: str, csrf: str, **fields: Any) -> Response:
     """Post a page's form with its CSRF token; redirects are not followed."""
     return client.post(url, data={"csrf_token": csrf, **fields}, follow_redirects=False)
