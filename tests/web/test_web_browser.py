@@ -162,11 +162,24 @@ def _log_out(driver: object) -> None:
 
 def _go(driver: object, element: object) -> None:
     """Click a link or submit button and wait until the next page has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def replaced(_driver: object) -> bool:
+        try:
+            element.is_enabled()  # type: ignore[attr-defined]
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            # Mid-navigation, Chromium may report the removed node as an inspector error
+            # instead of a stale reference: the same fact, the element left the document.
+            if "does not belong to the document" in str(error.msg):
+                return True
+            raise
+        return False
+
     element.click()  # type: ignore[attr-defined]
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(element))  # type: ignore[arg-type]
+    WebDriverWait(driver, 30).until(replaced)  # type: ignore[arg-type]
 
 
 def _set(driver: object, element_id: str, value: str) -> None:
