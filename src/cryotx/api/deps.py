@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import weakref
 from collections.abc import Awaitable, Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -27,6 +32,7 @@ __all__ = [
     "current_actor",
     "get_db",
     "in_thread",
+    "in_write",
     "permit",
 ]
 
@@ -43,6 +49,39 @@ async def in_thread(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
     each hop costs a thread switch and a turn at the GIL.
     """
     return await run_in_threadpool(func, *args, **kwargs)
+
+
+# One writer at a time per event loop (SQLite): see in_write.
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sqlite_writer_slot() -> CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _SQLITE_WRITERS.get(loop)
+    if limiter is None:
+        limiter = _SQLITE_WRITERS[loop] = CapacityLimiter(1)
+    return limiter
+
+
+async def in_write(
+    func: Callable[Concatenate[Database, P], T], db: Database, /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run a use case that writes to ``db`` in a worker thread and await its result.
+
+    SQLite takes one writer at a time.  Writers used to queue on the database's lock
+    inside worker threads: under load most of the pool's 40 threads sat blocked there,
+    reads waited for a free thread, and each hand-over of the lock woke a thread that
+    then had to win the GIL from the busy event loop.  Here SQLite writers queue on the
+    event loop instead (a capacity limiter of one slot per loop), so a waiting write
+    holds no thread and the lock in ``Database.write`` is never contended by this
+    process.  PostgreSQL writes run concurrently, as before.
+    """
+    call = functools.partial(func, db, *args, **kwargs)
+    if not db.is_sqlite:
+        return await run_in_threadpool(call)
+    return await anyio.to_thread.run_sync(call, limiter=_sqlite_writer_slot())
 
 
 async def get_db(request: Request) -> Database:

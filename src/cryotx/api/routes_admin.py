@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from cryotx.api.deps import DbDep, Id, Limit, Offset, in_thread, permit
+from cryotx.api.deps import DbDep, Id, Limit, Offset, in_thread, in_write, permit
 from cryotx.services import auth, records
 from cryotx.services._common import Actor
 from cryotx.services.schemas import AuditPublic, Code, Page
@@ -30,7 +30,7 @@ async def list_users(
 @router.post("/users", response_model=auth.UserPublic, status_code=201)
 async def create_user(body: auth.UserCreate, db: DbDep, actor: Admin) -> auth.UserPublic:
     """Create an account."""
-    return await in_thread(auth.create_user, db, actor, body)
+    return await in_write(auth.create_user, db, actor, body)
 
 
 @router.get("/users/{user_id}", response_model=auth.UserPublic)
@@ -44,7 +44,7 @@ async def update_user(
     user_id: Id, body: auth.UserUpdate, db: DbDep, actor: Admin
 ) -> auth.UserPublic:
     """Change role, active flag or password (ends the account's logins)."""
-    return await in_thread(auth.update_user, db, actor, user_id, body)
+    return await in_write(auth.update_user, db, actor, user_id, body)
 
 
 @router.get("/audit", response_model=Page[AuditPublic])

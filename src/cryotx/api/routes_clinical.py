@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from cryotx.api.deps import DbDep, Id, Limit, Offset, in_thread, permit
+from cryotx.api.deps import DbDep, Id, Limit, Offset, in_thread, in_write, permit
 from cryotx.services import clinical
 from cryotx.services._common import Actor
 from cryotx.services.schemas import (
@@ -37,7 +37,7 @@ async def screen(
     patient_id: Id, body: ScreeningRequest, db: DbDep, actor: ScreeningsWrite
 ) -> ScreeningPublic:
     """Screen the patient (latest vitals) for a modality; the decision is stored."""
-    return await in_thread(clinical.screen_patient, db, actor, patient_id, body)
+    return await in_write(clinical.screen_patient, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/screenings", response_model=Page[ScreeningPublic])
@@ -74,7 +74,7 @@ async def get_screening(
 @router.post("/{patient_id}/plans", response_model=PlanPublic, status_code=201, responses=_ERRORS)
 async def plan(patient_id: Id, body: PlanRequest, db: DbDep, actor: PlansWrite) -> PlanPublic:
     """Plan a course; the plan is stored as returned."""
-    return await in_thread(clinical.plan_patient, db, actor, patient_id, body)
+    return await in_write(clinical.plan_patient, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/plans", response_model=Page[PlanPublic])

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 
-from cryotx.api.deps import DbDep, Id, in_thread, permit
+from cryotx.api.deps import DbDep, Id, in_thread, in_write, permit
 from cryotx.services import fhir
 from cryotx.services._common import Actor
 
@@ -35,5 +35,5 @@ async def import_patient(
     db: DbDep, actor: Importer, resource: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """Create a patient from a FHIR Patient resource; returns the new patient's id."""
-    patient = await in_thread(fhir.import_fhir_patient, db, actor, resource)
+    patient = await in_write(fhir.import_fhir_patient, db, actor, resource)
     return {"id": patient.id, "family_name": patient.family_name}

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from cryotx.api.deps import DbDep, Id, Limit, Offset, in_thread, permit
+from cryotx.api.deps import DbDep, Id, Limit, Offset, in_thread, in_write, permit
 from cryotx.services import records
 from cryotx.services._common import Actor
 from cryotx.services.schemas import (
@@ -73,7 +73,7 @@ async def list_patients(
 @router.post("", response_model=PatientPublic, status_code=201)
 async def create_patient(body: PatientCreate, db: DbDep, actor: PatientsWrite) -> PatientPublic:
     """Register a patient."""
-    return await in_thread(records.create_patient, db, actor, body)
+    return await in_write(records.create_patient, db, actor, body)
 
 
 @router.get("/{patient_id}", response_model=PatientPublic)
@@ -87,7 +87,7 @@ async def update_patient(
     patient_id: Id, body: PatientUpdate, db: DbDep, actor: PatientsWrite
 ) -> PatientPublic:
     """Change the fields sent."""
-    return await in_thread(records.update_patient, db, actor, patient_id, body)
+    return await in_write(records.update_patient, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/vitals", response_model=Page[VitalPublic])
@@ -118,7 +118,7 @@ async def add_vitals(
     patient_id: Id, body: VitalCreate, db: DbDep, actor: VitalsWrite
 ) -> VitalPublic:
     """Record vital signs."""
-    return await in_thread(records.add_vitals, db, actor, patient_id, body)
+    return await in_write(records.add_vitals, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/vitals/{vital_id}", response_model=VitalPublic)
@@ -155,7 +155,7 @@ async def start_session(
     patient_id: Id, body: SessionCreate, db: DbDep, actor: SessionsWrite
 ) -> SessionPublic:
     """Record the start of a session."""
-    return await in_thread(records.start_session, db, actor, patient_id, body)
+    return await in_write(records.start_session, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/sessions/{session_id}", response_model=SessionPublic)
@@ -171,7 +171,7 @@ async def end_session(
     patient_id: Id, session_id: Id, body: SessionEnd, db: DbDep, actor: SessionsWrite
 ) -> SessionPublic:
     """Record how and when a session ended."""
-    return await in_thread(records.end_session, db, actor, patient_id, session_id, body)
+    return await in_write(records.end_session, db, actor, patient_id, session_id, body)
 
 
 @router.get("/{patient_id}/sessions/{session_id}/telemetry", response_model=Page[TelemetryPublic])
@@ -195,7 +195,7 @@ async def add_telemetry(
 ) -> dict[str, int]:
     """Append readings to a running session (all or none)."""
     return {
-        "stored": await in_thread(records.add_telemetry, db, actor, patient_id, session_id, body)
+        "stored": await in_write(records.add_telemetry, db, actor, patient_id, session_id, body)
     }
 
 
@@ -225,7 +225,7 @@ async def add_instrument(
     patient_id: Id, body: InstrumentCreate, db: DbDep, actor: InstrumentsWrite
 ) -> InstrumentPublic:
     """Record an outcome score (range-checked)."""
-    return await in_thread(records.add_instrument_response, db, actor, patient_id, body)
+    return await in_write(records.add_instrument_response, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/instruments/{response_id}", response_model=InstrumentPublic)
@@ -262,7 +262,7 @@ async def add_adverse_event(
     patient_id: Id, body: AdverseEventCreate, db: DbDep, actor: EventsWrite
 ) -> AdverseEventPublic:
     """Record an adverse event."""
-    return await in_thread(records.add_adverse_event, db, actor, patient_id, body)
+    return await in_write(records.add_adverse_event, db, actor, patient_id, body)
 
 
 @router.get("/{patient_id}/adverse-events/{event_id}", response_model=AdverseEventPublic)
