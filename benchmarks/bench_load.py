@@ -138,11 +138,18 @@ def _login(base: str, username: str) -> str:
 
 
 class _Response:
-    """httptools parser callbacks: collect one response's body."""
+    """httptools parser callbacks: collect one response's body and its keep-alive flag."""
 
-    def __init__(self) -> None:
+    def __init__(self, parser_of: list[httptools.HttpResponseParser]) -> None:
         self.body: list[bytes] = []
         self.complete = False
+        self.keep_alive = False
+        self._parser_of = parser_of
+
+    def on_headers_complete(self) -> None:
+        # httptools answers should_keep_alive() only until the message is complete (it
+        # says False afterwards), so read it here.
+        self.keep_alive = self._parser_of[0].should_keep_alive()
 
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
@@ -163,18 +170,22 @@ class Connection:
         self.host, self.port = host, port
         self._head = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n".encode()
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.opened = 0
 
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
         """Send one request; (status, body).  Reconnects when the server closed the line."""
         if self._streams is None:
             self._streams = await asyncio.open_connection(self.host, self.port)
+            self.opened += 1
         reader, writer = self._streams
         head = f"{method} {path} HTTP/1.1\r\n".encode() + self._head
         if body:
             head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
         writer.write(head + b"\r\n" + body)
-        response = _Response()
+        parser_of: list[httptools.HttpResponseParser] = []
+        response = _Response(parser_of)
         parser = httptools.HttpResponseParser(response)
+        parser_of.append(parser)
         try:
             while not response.complete:
                 data = await reader.read(65536)
@@ -184,7 +195,7 @@ class Connection:
         except BaseException:
             self.close()
             raise
-        if not parser.should_keep_alive():
+        if not response.keep_alive:
             self.close()
         return parser.get_status_code(), b"".join(response.body)
 
@@ -201,6 +212,7 @@ class Tally:
     recording: bool = False
     latency_s: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     errors: dict[str, int] = field(default_factory=dict)
+    connections_opened: int = 0  # TCP connections the clients opened while recording
 
     def error(self, kind: str, what: str) -> None:
         if self.recording:
@@ -320,12 +332,14 @@ async def _load(
     )
     await asyncio.sleep(warmup_s)  # connections opened, caches warm: start counting
     tally.recording = True
+    opened0 = sum(c.opened for c in connections)
     start, server0, machine0 = time.monotonic(), _cpu_s(server_pid), _machine_busy_s()
     generator0 = time.process_time()
     done = loop.create_future()
     loop.call_later(seconds, done.set_result, None)
     await done
     tally.recording = False
+    tally.connections_opened = sum(c.opened for c in connections) - opened0
     wall_s = time.monotonic() - start
     cpu = CpuShare(
         server=(_cpu_s(server_pid) - server0) / wall_s,
@@ -415,6 +429,7 @@ def run_backend(
         f"whole machine {cpu.machine:.2f} of {os.cpu_count()}; "
         f"load average {load_before:.1f} before, {load_after:.1f} after"
     )
+    print(f"  connections opened while measuring: {tally.connections_opened} (keep-alive: 0)")
     if done:
         print(f"  server CPU per request: {1000 * cpu.server / throughput:.2f} ms")
     print(f"  {'latency [ms]':<16}{'p50':>8} {'p95':>8} {'p99':>8}   count")
