@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # No OpenTelemetry: the service sends nothing over the network, and with it on
+        # FastAPI checks for configured providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.db = db
