@@ -163,3 +163,30 @@ def test_colder_pack_never_gives_warmer_tissue(
     ]
     warm, cold = _passive(pair)
     assert np.all(cold <= warm + 1e-9)
+
+
+def test_an_intracutaneous_probe_reads_between_the_surface_and_the_fat() -> None:
+    """A thermocouple 0.5 mm into the skin sits between the cooled surface and the fat."""
+    scenario = {
+        "subject": {"sex": "male", "skinfold_mm": {"calf": 12.0}},
+        "site": "calf",
+        "modality": {"kind": "ice_bag"},
+        "exposure_s": 600,
+        "follow_up_s": 300,
+        "output_every_s": 10,
+        "probes": [
+            {"measure": "skin"},
+            {"measure": "skin", "depth_mm": 0.5},
+            {"measure": "skin", "depth_mm": 1.5},
+            {"measure": "subcutaneous"},
+        ],
+    }
+    (result,) = simulate(parse_scenarios(scenario))
+    surface, half, base, fat = (trace.temp_c for trace in result.probes)
+    cooling = result.time_s <= 600.0
+    # While the pack cools the surface, temperature rises with depth.
+    assert np.all(surface[cooling][1:] < half[cooling][1:])
+    assert np.all(half[cooling][1:] < base[cooling][1:])
+    assert np.all(base[cooling][1:] < fat[cooling][1:])
+    assert "skin_0.5mm_min_c" in result.metrics
+    assert result.metrics["skin_0.5mm_min_c"] > result.metrics["skin_min_c"]

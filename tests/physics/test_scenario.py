@@ -168,3 +168,32 @@ def test_intramuscular_needs_a_depth() -> None:
     with pytest.raises(InputError) as info:
         parse_scenarios(BASE | {"probes": [{"measure": "intramuscular"}]})
     assert info.value.field == "probes.0.depth_mm"
+
+
+@pytest.mark.parametrize(
+    ("probe", "field"),
+    [
+        ({"measure": "skin", "depth_mm": 2.0}, "probes.0.depth_mm"),  # below the 1.5 mm skin
+        ({"measure": "subcutaneous", "depth_mm": 3.0}, "probes.0.depth_mm"),
+        ({"measure": "core", "depth_mm": 10.0}, "probes.0.depth_mm"),
+        ({"measure": "skin", "depth_mm": 0.5, "below": "fat"}, "probes.0.below"),
+    ],
+)
+def test_a_depth_is_refused_where_it_would_be_ignored(probe: dict[str, Any], field: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_scenarios(BASE | {"probes": [probe]})
+    assert info.value.field == field
+
+
+def test_an_intracutaneous_skin_probe_is_accepted_locally_not_on_the_whole_body() -> None:
+    (scenario,) = parse_scenarios(BASE | {"probes": [{"measure": "skin", "depth_mm": 0.5}]})
+    assert scenario.probes[0].depth_mm == 0.5
+    whole_body = copy.deepcopy(BASE) | {
+        "site": "whole_body",
+        "modality": {"kind": "wbc_chamber", "agent_temp_c": -110.0},
+        "exposure_s": 180,
+        "probes": [{"measure": "skin", "depth_mm": 0.5}],
+    }
+    with pytest.raises(InputError) as info:
+        parse_scenarios(whole_body)
+    assert info.value.field == "probes.0.depth_mm"

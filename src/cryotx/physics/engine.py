@@ -158,7 +158,7 @@ def fat_thickness_m(scenario: Scenario) -> float:
 def _probe_depth_m(probe: Probe, grid: Grid, *, fat_m: float, index: str) -> float:
     """Depth of a probe below the skin surface [m] (inf for core)."""
     if probe.measure in ("skin", "skin_mean"):
-        return 0.0
+        return (probe.depth_mm or 0.0) * 1e-3  # intracutaneous thermocouple, else surface
     if probe.measure == "core":
         return math.inf
     if probe.measure == "subcutaneous":
@@ -178,7 +178,7 @@ def _probe_position(
 ) -> tuple[int, int, float]:
     """(lo, hi, weight) of a probe: -1 = skin surface, N_NODES = core."""
     n = grid.cap_j_per_m2_k.size
-    if probe.measure in ("skin", "skin_mean"):
+    if probe.measure in ("skin", "skin_mean") and not probe.depth_mm:
         return -1, -1, 0.0
     if probe.measure == "core":
         return n, n, 0.0

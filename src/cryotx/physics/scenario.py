@@ -215,6 +215,9 @@ class Probe(_Strict):
 
     measure: Measure
     depth_mm: float | None = Field(default=None, ge=0.0, le=300.0)
+    """Intramuscular: depth below the skin surface (or below the fat, ``below: fat``).
+    Skin: where an intracutaneous thermocouple sits, 0 (the surface, the default) to the
+    skin thickness.  Other measures take no depth."""
     below: Literal["skin", "fat"] = "skin"
     site: str | None = None
     weighting: MeanSkinWeighting | None = None
@@ -224,6 +227,18 @@ class Probe(_Strict):
     def _consistent(self) -> Probe:
         if self.measure == "intramuscular" and self.depth_mm is None:
             raise InputError("depth_mm", "an intramuscular probe needs depth_mm")
+        if self.depth_mm is not None and self.measure not in ("intramuscular", "skin"):
+            raise InputError("depth_mm", f"a {self.measure} probe has no depth to set")
+        if self.measure == "skin" and self.depth_mm is not None:
+            skin_mm = 1e3 * tissues.SKIN_THICKNESS_M
+            if self.depth_mm > skin_mm:
+                raise InputError(
+                    "depth_mm",
+                    f"a skin probe sits within the skin (at most {skin_mm:g} mm); "
+                    "deeper tissue is subcutaneous or intramuscular",
+                )
+        if self.below == "fat" and self.measure != "intramuscular":
+            raise InputError("below", "only an intramuscular depth is counted below the fat")
         if self.weighting is not None and self.measure != "skin_mean":
             raise InputError("weighting", "a weighting applies only to a skin_mean probe")
         if self.site is not None and self.site not in SKIN_SITES:
@@ -266,6 +281,12 @@ class Scenario(_Strict):
         if not self.probes:
             raise InputError("probes", "at least one probe is needed")
         if self.site == "whole_body":
+            for i, probe in enumerate(self.probes):
+                if probe.measure == "skin" and probe.depth_mm:
+                    raise InputError(
+                        f"probes.{i}.depth_mm",
+                        "the whole-body model reports the skin surface only",
+                    )
             return self
         if self.modality.kind in ("wbc_chamber", "pbc_cryosauna"):
             raise InputError("modality.kind", f"{self.modality.kind} needs site whole_body")

@@ -160,6 +160,8 @@ def _plan(
     scenario["output_every_s"] = OUTPUT_EVERY_S
     whole_body = arm["site"] == "whole_body"
     probe = _probe(row, whole_body=whole_body)
+    if "probe_depth_mm" in arm and probe["measure"] == "skin":
+        probe["depth_mm"] = arm["probe_depth_mm"]  # e.g. an intracutaneous thermocouple
     if probe.get("measure") == "skin_mean" and "mean_skin_weighting" in study:
         probe["weighting"] = study["mean_skin_weighting"]
     subject_spec = dict(arm.get("subject", {"sex": "mixed"}))
