@@ -93,3 +93,20 @@ def test_pack_mass_matters_for_a_resting_pack_and_saturates_under_a_wrap() -> No
     # wrapped: 0.6 and 0.8 kg alike, 0.3 kg touches less [Janwantanakul2009]
     assert h(0.6, "wrap") == pytest.approx(h(0.8, "wrap")) == pytest.approx(h(1.8, "wrap"))
     assert h(0.3, "wrap") < h(0.6, "wrap")
+
+
+def test_a_given_contact_coefficient_is_used_as_given() -> None:
+    """Weight and wrap factors belong to the default contact, not to a user's own value."""
+
+    def h(**fields: Any) -> float:
+        modality = Modality.model_validate({"kind": "ice_bag", **fields})
+        return boundary_for(modality, site="calf").h_w_per_m2_k
+
+    given = {"heat_transfer_coefficient_w_per_m2_k": 40.0}
+    assert h(**given) == pytest.approx(40.0)
+    assert h(**given, mass_kg=1.8) == pytest.approx(40.0)
+    assert h(**given, fixation="wrap") == pytest.approx(40.0)
+    # a barrier still adds its resistance in series
+    assert h(**given, barrier="dry_towel") < 40.0
+    (result,) = simulate([_knee({"kind": "ice_bag", "fixation": "wrap", **given})])
+    assert not any("Tomchuk 2010" in w for w in result.warnings)

@@ -493,7 +493,10 @@ def _warnings(scenario: Scenario, metrics: dict[str, float | None]) -> list[str]
         scenario.subject.skinfold_mm.get(scenario.site) is None
     ):
         out.append("fat thickness estimated from sex, height and mass (whole-body mean)")
-    if scenario.modality.fixation == "wrap":
+    if (
+        scenario.modality.fixation == "wrap"
+        and scenario.modality.heat_transfer_coefficient_w_per_m2_k is None
+    ):
         out.append(
             "a wrapped pack's contact rests on one study each (Tomchuk 2010 for the wrap, "
             "Janwantanakul 2009 for its mass law) and no validation row: treat as uncertain"

@@ -281,9 +281,12 @@ def boundary_for(modality: Modality, *, site: str) -> Boundary:
         contact_h *= ICE_FORM_FACTOR[modality.ice_form]
     if modality.kind == "cold_water" and modality.stirred:
         contact_h = STIRRED_WATER_H_W_PER_M2_K
-    if modality.heat_transfer_coefficient_w_per_m2_k is not None:
-        contact_h = modality.heat_transfer_coefficient_w_per_m2_k
-    if d.lumped and modality.fixation == "wrap":
+    given_h = modality.heat_transfer_coefficient_w_per_m2_k
+    if given_h is not None:
+        # A coefficient the user measured or chose is the contact of this application as
+        # it is (mass and wrap already in it); only the barrier is added in series.
+        contact_h = given_h
+    elif d.lumped and modality.fixation == "wrap":
         # the wrap presses the pack on; only a light pack touches less [Janwantanakul2009]
         mass = (modality.mass_kg or d.mass_kg) / PACK_CONTACT_SATURATION_KG
         ratio = min(max(mass, MIN_PACK_MASS_RATIO), 1.0)

@@ -177,6 +177,9 @@ class Modality(_Strict):
     fixation: Literal["none", "wrap"] | None = None  # a pack resting, or held by a wrap/strap
     contact_area_m2: float | None = Field(default=None, gt=0.0, le=1.0)
     heat_transfer_coefficient_w_per_m2_k: float | None = Field(default=None, gt=0.0, le=1e7)
+    """Agent-to-skin coefficient of this application [W/m²/K], replacing the modality's
+    default contact (pack weight and wrap are then not applied again); a barrier still
+    adds its resistance in series."""
     air_speed_m_per_s: float | None = Field(default=None, ge=0.0, le=60.0)
     distance_m: float | None = Field(default=None, gt=0.0, le=2.0)
     stirred: bool | None = None
