@@ -51,37 +51,43 @@ async def in_thread(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
     return await run_in_threadpool(func, *args, **kwargs)
 
 
-# One writer at a time per event loop (SQLite): see in_write.
-_SQLITE_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
+# One writer at a time per event loop: see in_write.
+_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _sqlite_writer_slot() -> CapacityLimiter:
+def _writer_slot() -> CapacityLimiter:
     loop = asyncio.get_running_loop()
-    limiter = _SQLITE_WRITERS.get(loop)
+    limiter = _WRITERS.get(loop)
     if limiter is None:
-        limiter = _SQLITE_WRITERS[loop] = CapacityLimiter(1)
+        limiter = _WRITERS[loop] = CapacityLimiter(1)
     return limiter
 
 
 async def in_write(
     func: Callable[Concatenate[Database, P], T], db: Database, /, *args: P.args, **kwargs: P.kwargs
 ) -> T:
-    """Run a use case that writes to ``db`` in a worker thread and await its result.
+    """Run a use case that writes to ``db`` in a worker thread, one writer at a time.
 
-    SQLite takes one writer at a time.  Writers used to queue on the database's lock
-    inside worker threads: under load most of the pool's 40 threads sat blocked there,
-    reads waited for a free thread, and each hand-over of the lock woke a thread that
-    then had to win the GIL from the busy event loop.  Here SQLite writers queue on the
-    event loop instead (a capacity limiter of one slot per loop), so a waiting write
-    holds no thread and the lock in ``Database.write`` is never contended by this
-    process.  PostgreSQL writes run concurrently, as before.
+    The service admits one write transaction at a time per process, on both databases;
+    waiting writes queue here, on the event loop, and hold no worker thread.
+
+    - SQLite takes one writer at a time anyway.  Writers used to queue on the database's
+      lock inside worker threads: under load most of the pool's 40 threads sat blocked
+      there and reads waited for a free thread.
+    - Under overload this favours reads (a clinician opening a record) over writes,
+      which are acknowledged only once committed: with 50 clients sending back to back,
+      reads stay at a p95 of about 20-30 ms and writes wait about 0.4-0.9 s, on SQLite
+      and PostgreSQL alike, with the same throughput as concurrent writers (measured in
+      ``benchmarks/bench_load.py``, docs/service.md).  With people at screens writes
+      rarely meet and the queue is empty.
+    - No two writes of this process interleave, so they cannot deadlock on each other's
+      rows.  More than one server process still write concurrently (PostgreSQL), or
+      queue on SQLite's lock (``Database.write``, busy timeout).
     """
     call = functools.partial(func, db, *args, **kwargs)
-    if not db.is_sqlite:
-        return await run_in_threadpool(call)
-    return await anyio.to_thread.run_sync(call, limiter=_sqlite_writer_slot())
+    return await anyio.to_thread.run_sync(call, limiter=_writer_slot())
 
 
 async def get_db(request: Request) -> Database:
