@@ -6,8 +6,8 @@ import asyncio
 import threading
 import time
 
-from cryotx.api import deps
 from cryotx.api.deps import in_thread, in_write
+from cryotx.services.dispatch import writer_slot
 from cryotx.store.db import Database
 
 
@@ -34,7 +34,7 @@ def test_writers_run_one_at_a_time_and_hold_no_thread_while_waiting(db: Database
         writers = [asyncio.create_task(in_write(write, db, 0.02)) for _ in range(12)]
         await asyncio.sleep(0.005)
         # the writers' slot: one writing in a thread, eleven waiting on the event loop
-        waiting = deps._writer_slot().statistics().tasks_waiting
+        waiting = writer_slot().statistics().tasks_waiting
         # A read issued behind twelve queued writes does not wait for them.
         read_at = await in_thread(read, db)
         done = sum(await asyncio.gather(*writers))

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
-import anyio.to_thread
-from anyio import CapacityLimiter
 from fastapi import Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +16,7 @@ from cryotx.services.auth import (
     authenticate_request_cached,
     require,
 )
+from cryotx.services.dispatch import run_read, run_write
 from cryotx.store.db import Database
 
 __all__ = [
@@ -48,21 +44,7 @@ async def in_thread(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
     endpoint in a thread and then validates its response in a second thread hop, and
     each hop costs a thread switch and a turn at the GIL.
     """
-    return await run_in_threadpool(func, *args, **kwargs)
-
-
-# One writer at a time per event loop: see in_write.
-_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _writer_slot() -> CapacityLimiter:
-    loop = asyncio.get_running_loop()
-    limiter = _WRITERS.get(loop)
-    if limiter is None:
-        limiter = _WRITERS[loop] = CapacityLimiter(1)
-    return limiter
+    return await run_read(func, *args, **kwargs)
 
 
 async def in_write(
@@ -70,24 +52,10 @@ async def in_write(
 ) -> T:
     """Run a use case that writes to ``db`` in a worker thread, one writer at a time.
 
-    The service admits one write transaction at a time per process, on both databases;
-    waiting writes queue here, on the event loop, and hold no worker thread.
-
-    - SQLite takes one writer at a time anyway.  Writers used to queue on the database's
-      lock inside worker threads: under load most of the pool's 40 threads sat blocked
-      there and reads waited for a free thread.
-    - Under overload this favours reads (a clinician opening a record) over writes,
-      which are acknowledged only once committed: with 50 clients sending back to back,
-      reads stay at a p95 of about 20-30 ms and writes wait about 0.4-0.9 s, on SQLite
-      and PostgreSQL alike, with the same throughput as concurrent writers (measured in
-      ``benchmarks/bench_load.py``, docs/service.md).  With people at screens writes
-      rarely meet and the queue is empty.
-    - No two writes of this process interleave, so they cannot deadlock on each other's
-      rows.  More than one server process still write concurrently (PostgreSQL), or
-      queue on SQLite's lock (``Database.write``, busy timeout).
+    Writes queue on the event loop, one write transaction per process at a time (see
+    :mod:`cryotx.services.dispatch`, shared with the web pages).
     """
-    call = functools.partial(func, db, *args, **kwargs)
-    return await anyio.to_thread.run_sync(call, limiter=_writer_slot())
+    return await run_write(func, db, *args, **kwargs)
 
 
 async def get_db(request: Request) -> Database:

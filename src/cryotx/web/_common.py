@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import inspect
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from cryotx.services.auth import (
     authenticate_request,
     csrf_token_for,
 )
+from cryotx.services.dispatch import run_read, run_write
 from cryotx.store.db import Database
 from cryotx.web import _forms
 
@@ -44,6 +46,7 @@ __all__ = [
     "Visit",
     "add_patient_form",
     "call",
+    "call_write",
     "check_id",
     "field_errors",
     "install_error_pages",
@@ -189,9 +192,23 @@ async def page_user(request: Request, form: Mapping[str, Any] | None = None) -> 
 
 
 async def call(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """Run a (blocking) use case in the thread pool; not-found and role refusals become pages."""
+    """Run a (blocking) use case that reads in the thread pool; not-found and role refusals
+    become pages."""
+    with _as_pages():
+        return await run_read(function, *args, **kwargs)
+
+
+async def call_write(function: Callable[..., T], db: Database, /, *args: Any, **kwargs: Any) -> T:
+    """Like :func:`call` for a use case that writes: one writer at a time per process, as in
+    the API (:mod:`cryotx.services.dispatch`)."""
+    with _as_pages():
+        return await run_write(function, db, *args, **kwargs)
+
+
+@contextmanager
+def _as_pages() -> Iterator[None]:
     try:
-        return await run_in_threadpool(function, *args, **kwargs)
+        yield
     except NotFound as error:
         raise PageError(404, str(error).capitalize() + ".") from None
     except PermissionDenied as error:
@@ -255,7 +272,7 @@ class Visit:
             assert self.form is not None
             data = schema.model_validate(payload(self.form))
             owner = () if self.patient is None else (self.patient.id,)
-            return await call(use_case, self.db, self.actor, *owner, data)
+            return await call_write(use_case, self.db, self.actor, *owner, data)
 
         return save
 

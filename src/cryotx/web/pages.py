@@ -37,6 +37,7 @@ from cryotx.web._common import (
     Visit,
     add_patient_form,
     call,
+    call_write,
     check_id,
     database,
     field_errors,
@@ -253,7 +254,9 @@ async def patient_import_submit(request: Request) -> Response:
             raise InputError(
                 "resource", f"not valid JSON ({error.msg}, line {error.lineno})"
             ) from None
-        patient = await call(fhir.import_fhir_patient, database(request), user.actor, resource)
+        patient = await call_write(
+            fhir.import_fhir_patient, database(request), user.actor, resource
+        )
     except REFUSALS as error:
         errors = field_errors(error)
         if not isinstance(error, ValidationError) and "resource" not in errors:

@@ -25,6 +25,7 @@ from cryotx.web._common import (
     PageUser,
     Visit,
     call,
+    call_write,
     check_id,
     field_errors,
     render,
@@ -98,7 +99,7 @@ async def user_new_submit(request: Request) -> Response:
                 "password": password,
             }
         )
-        created = await call(auth.create_user, page.db, page.actor, data)
+        created = await call_write(auth.create_user, page.db, page.actor, data)
     except REFUSALS as error:
         errors = field_errors(error)
         if _username_rule_broken(error):
@@ -156,7 +157,7 @@ async def user_edit_submit(request: Request, user_id: int) -> Response:
 
     async def save() -> auth.UserPublic:
         assert page.form is not None
-        return await call(auth.update_user, page.db, page.actor, user_id, _update(page.form))
+        return await call_write(auth.update_user, page.db, page.actor, user_id, _update(page.form))
 
     def context(_: Visit, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
         shown = {"role": account.role, "active": "yes" if account.active else "no", **values}
@@ -179,7 +180,7 @@ async def user_password_submit(request: Request, user_id: int) -> Response:
     password, generated = _password(page.form)
     try:
         data = auth.UserUpdate.model_validate({"password": password})
-        changed = await call(auth.update_user, page.db, page.actor, user_id, data)
+        changed = await call_write(auth.update_user, page.db, page.actor, user_id, data)
     except REFUSALS as error:
         values = {"role": account.role, "active": "yes" if account.active else "no"}
         context = _edit_context(page.user, account, values, field_errors(error))

@@ -29,6 +29,7 @@ from cryotx.web._common import (
     Visit,
     add_patient_form,
     call,
+    call_write,
     check_id,
     field_errors,
     visit,
@@ -112,7 +113,7 @@ async def session_end(request: Request, patient_id: int, session_id: int) -> Res
     assert page.form is not None
     try:
         data = SessionEnd.model_validate({"end_reason": _forms.text(page.form, "end_reason")})
-        await call(
+        await call_write(
             records.end_session,
             page.db,
             page.actor,
