@@ -76,7 +76,13 @@ def _prepare(url: str) -> tuple[list[int], list[str]]:
     usernames = []
     for role in ("clinician", "operator"):
         name = f"bench-{role}"
-        auth.create_user(db, SYSTEM, auth.UserCreate(username=name, password=PASSWORD, role=role))
+        auth.create_user(
+            db,
+            SYSTEM,
+            auth.UserCreate(
+                username=name, password=PASSWORD, role=role, must_change_password=False
+            ),
+        )
         usernames.append(name)
     clinician = Actor(user_id=1, username="bench-clinician", role="clinician")
     patients = []
@@ -103,6 +109,9 @@ def _serve(url: str, port: int, log: Path, *, src: Path | None) -> subprocess.Po
     env = {**os.environ, "CRYOTX_DATABASE_URL": url}
     if src is not None:  # serve another version of the package (the baseline)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
+        # The database was migrated by this tree; an older server does not know the newer
+        # revisions (the columns it does not use have defaults).
+        env["CRYOTX_MIGRATE_ON_START"] = "0"
     with log.open("ab") as out:
         process = subprocess.Popen(
             [

@@ -27,7 +27,9 @@ def app(database_url: str, tmp_path: Any) -> Iterator[FastAPI]:
         auth.create_user(
             application.state.db,
             SYSTEM,
-            auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role),
+            auth.UserCreate(
+                username=f"{role}1", password=PASSWORD, role=role, must_change_password=False
+            ),
         )
     yield application
     application.state.db.dispose()
@@ -135,7 +137,12 @@ def fuzz_target(
                 auth.create_user(
                     application.state.db,
                     SYSTEM,
-                    auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role),
+                    auth.UserCreate(
+                        username=f"{role}1",
+                        password=PASSWORD,
+                        role=role,
+                        must_change_password=False,
+                    ),
                 )
             with TestClient(application) as test_client:
                 found = {role: _login(test_client, f"{role}1") for role in auth.ROLES}

@@ -82,7 +82,11 @@ def test_acknowledged_writes_survive_sigkill(database_url: str, tmp_path: Path) 
     db = Database(database_url)
     for role in ("clinician", "operator"):
         auth.create_user(
-            db, SYSTEM, auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role)
+            db,
+            SYSTEM,
+            auth.UserCreate(
+                username=f"{role}1", password=PASSWORD, role=role, must_change_password=False
+            ),
         )
     clinician = Actor(user_id=1, username="clinician1", role="clinician")
     patient = records.create_patient(

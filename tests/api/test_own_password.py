@@ -81,3 +81,51 @@ def test_wrong_current_passwords_are_rate_limited_like_logins(
     assert blocked.status_code == 429 and "retry-after" in blocked.headers
     assert _login_status(client, "admin1", PASSWORD) == 429
     assert client.get("/api/auth/me", headers=headers["admin"]).status_code == 200
+
+
+def _bearer(client: TestClient, username: str, password: str) -> tuple[dict[str, str], bool]:
+    response = client.post("/api/auth/login", json={"username": username, "password": password})
+    client.cookies.clear()
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return {"Authorization": f"Bearer {body['access_token']}"}, body["password_change_required"]
+
+
+def test_a_password_an_admin_set_works_once(client: TestClient, headers: H) -> None:
+    made = client.post(
+        "/api/users",
+        headers=headers["admin"],
+        json={"username": "new.nurse", "password": PASSWORD, "role": "operator"},
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["must_change_password"] is True  # the default for an admin's account
+    bearer, required = _bearer(client, "new.nurse", PASSWORD)
+    assert required
+    me = client.get("/api/auth/me", headers=bearer)
+    assert me.status_code == 200 and me.json()["password_change_required"] is True
+    refused = client.get("/api/patients", headers=bearer)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "one-time" in refused.json()["detail"]
+    changed = client.post(
+        URL, headers=bearer, json={"current_password": PASSWORD, "new_password": NEW}
+    )
+    assert changed.status_code == 204, changed.text
+    assert client.get("/api/patients", headers=bearer).status_code == 200  # same login
+    assert _bearer(client, "new.nurse", NEW)[1] is False
+
+    # An admin's reset is one-time again, unless the admin says otherwise.
+    user_id = made.json()["id"]
+    reset = client.patch(
+        f"/api/users/{user_id}", headers=headers["admin"], json={"password": PASSWORD}
+    )
+    assert reset.status_code == 200 and reset.json()["must_change_password"] is True
+    assert _bearer(client, "new.nurse", PASSWORD)[1] is True
+    kept = client.patch(
+        f"/api/users/{user_id}",
+        headers=headers["admin"],
+        json={"password": NEW, "must_change_password": False},
+    )
+    assert kept.status_code == 200 and kept.json()["must_change_password"] is False
+    bearer, required = _bearer(client, "new.nurse", NEW)
+    assert not required and client.get("/api/patients", headers=bearer).status_code == 200

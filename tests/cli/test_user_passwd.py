@@ -28,11 +28,19 @@ def test_passwd_prompts_twice_sets_the_password_and_ends_logins() -> None:
         assert before is not None
         changed = runner.invoke(app, ["user", "passwd", "olga"], input=f"{NEW}\n{NEW}\n")
         assert changed.exit_code == 0, changed.output
-        assert "new password set for operator 'olga'" in changed.output
+        assert "new one-time password" in changed.output and "operator 'olga'" in changed.output
         assert OLD not in changed.output and NEW not in changed.output  # hidden input
         assert auth.authenticate_token(db, before.access_token) is None
         assert auth.login(db, "olga", OLD, ttl_s=60) is None
-        assert auth.login(db, "olga", NEW, ttl_s=60) is not None
+        after = auth.login(db, "olga", NEW, ttl_s=60)
+        assert after is not None and after.password_change_required
+        # --permanent: an administrator setting a password the user keeps
+        kept = runner.invoke(
+            app, ["user", "passwd", "olga", "--permanent", "--password-stdin"], input=OLD + "\n"
+        )
+        assert kept.exit_code == 0, kept.output
+        again = auth.login(db, "olga", OLD, ttl_s=60)
+        assert again is not None and not again.password_change_required
     finally:
         db.dispose()
 

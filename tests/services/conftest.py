@@ -21,7 +21,11 @@ def staff(db: Database) -> dict[str, Actor]:
     actors = {}
     for role in auth.ROLES:
         user = auth.create_user(
-            db, SYSTEM, auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role)
+            db,
+            SYSTEM,
+            auth.UserCreate(
+                username=f"{role}1", password=PASSWORD, role=role, must_change_password=False
+            ),
         )
         actors[role] = Actor(user_id=user.id, username=user.username, role=user.role)
     return actors

@@ -79,4 +79,6 @@ def test_generated_passwords_pass_the_rules_and_differ() -> None:
     made = {accounts.generate_password() for _ in range(50)}
     assert len(made) == 50
     for password in made:
-        auth.UserCreate(username="someone", password=password, role="operator")
+        auth.UserCreate(
+            username="someone", password=password, role="operator", must_change_password=False
+        )

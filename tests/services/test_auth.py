@@ -67,7 +67,9 @@ def test_deactivating_an_account_ends_its_logins(db: Database, staff: dict[str, 
 def test_user_management_is_for_admins_and_names_are_unique(
     db: Database, staff: dict[str, Actor]
 ) -> None:
-    data = auth.UserCreate(username="newbie", password=PASSWORD, role="operator")
+    data = auth.UserCreate(
+        username="newbie", password=PASSWORD, role="operator", must_change_password=False
+    )
     with pytest.raises(PermissionDenied):
         auth.create_user(db, staff["clinician"], data)
     auth.create_user(db, staff["admin"], data)
@@ -78,7 +80,9 @@ def test_user_management_is_for_admins_and_names_are_unique(
 @pytest.mark.parametrize("password", ["short", "x" * 11, "tab\x00nul-character"])
 def test_weak_or_unstorable_passwords_are_refused(password: str) -> None:
     with pytest.raises(ValidationError):
-        auth.UserCreate(username="someone", password=password, role="operator")
+        auth.UserCreate(
+            username="someone", password=password, role="operator", must_change_password=False
+        )
 
 
 def test_cookie_writes_need_the_csrf_token(db: Database, staff: dict[str, Actor]) -> None:
@@ -399,3 +403,39 @@ def test_find_user_by_name_is_for_admins(db: Database, staff: dict[str, Actor]) 
         auth.find_user(db, staff["admin"], "nobody")
     with pytest.raises(PermissionDenied):
         auth.find_user(db, staff["clinician"], "operator1")
+
+
+def test_a_password_set_by_someone_else_opens_nothing_until_replaced(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    from cryotx.services import records
+
+    data = auth.UserCreate(username="temp.nurse", password=PASSWORD, role="clinician")
+    assert data.must_change_password  # the default: the admin knows this password
+    created = auth.create_user(db, staff["admin"], data)
+    assert created.must_change_password
+    login = auth.login(db, "temp.nurse", PASSWORD, ttl_s=60)
+    assert login is not None and login.password_change_required
+    actor = auth.authenticate_token(db, login.access_token)
+    assert actor is not None and actor.must_change_password
+    with pytest.raises(auth.PasswordChangeRequired):
+        records.list_patients(db, actor, limit=5, offset=0)
+    new = "the nurse's own long password"
+    auth.change_own_password(
+        db,
+        actor,
+        auth.PasswordChange(current_password=PASSWORD, new_password=new),
+        session_token=login.access_token,
+    )
+    actor = auth.authenticate_token(db, login.access_token)  # the cache was revoked
+    assert actor is not None and not actor.must_change_password
+    assert records.list_patients(db, actor, limit=5, offset=0).total >= 0
+    with db.read() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity == "users", AuditEntry.entity_id == created.id
+            )
+        ).all()
+    changes = [json.loads(e.after) if isinstance(e.after, str) else e.after for e in entries]
+    assert changes[0]["must_change_password"] is True
+    assert changes[-1]["must_change_password"] is False

@@ -8,8 +8,19 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from cryotx.store.db import Database
+from cryotx.store.db import MIGRATIONS_DIR, Database, upgrade
 from cryotx.store.models import Base
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
 
 
 def test_migrations_build_exactly_the_models(db: Database) -> None:
@@ -25,7 +36,31 @@ def test_upgrade_is_idempotent(db: Database) -> None:
     assert "audit_log" in db.schema_tables()
     with db.read() as session:
         versions = session.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0001",)]
+    assert versions == [(_head(),)]
+
+
+def test_accounts_of_the_first_schema_keep_their_passwords_permanent(db: Database) -> None:
+    """0001 -> 0002: an existing account is not suddenly asked for a new password."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (username, password_hash, role, active, created_at) "
+                "VALUES ('old.admin', 'x', 'admin', :yes, CURRENT_TIMESTAMP)"
+            ),
+            {"yes": True},
+        )
+    upgrade(db.engine)
+    with db.read() as session:
+        row = session.execute(text("SELECT username, must_change_password FROM users")).one()
+    assert row[0] == "old.admin" and not row[1]
 
 
 def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,11 @@ def app_db(tmp_path: Path) -> Iterator[tuple[TestClient, Database]]:
     db: Database = app.state.db
     for role in auth.ROLES:
         auth.create_user(
-            db, SYSTEM, auth.UserCreate(username=f"{role}1", password=PASSWORD, role=role)
+            db,
+            SYSTEM,
+            auth.UserCreate(
+                username=f"{role}1", password=PASSWORD, role=role, must_change_password=False
+            ),
         )
     with TestClient(app) as client:
         yield client, db

@@ -306,9 +306,21 @@ def test_admin_adds_a_clinician_who_logs_in_until_deactivated(
     _set(d, "f-password", new_password)
     _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
     assert d.find_element(By.TAG_NAME, "h1").text == "User dr.added added"  # type: ignore[attr-defined]
+    assert "works once" in d.find_element(By.ID, "one-time").text  # type: ignore[attr-defined]
     _log_out(d)
 
-    _log_in(d, server, "dr.added", new_password)
+    # The admin's password is one-time: the first login opens only the password page.
+    _submit_login(d, server, "dr.added", new_password)
+    assert d.current_url.endswith("/account/password?first=1")  # type: ignore[attr-defined]
+    assert d.find_element(By.TAG_NAME, "h1").text == "Change your password"  # type: ignore[attr-defined]
+    assert "set by an administrator" in d.find_element(By.TAG_NAME, "main").text  # type: ignore[attr-defined]
+    own_password = "dr.added's own long password"
+    _set(d, "f-current_password", new_password)
+    _set(d, "f-new_password", own_password)
+    _set(d, "f-new_password_again", own_password)
+    _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
+    assert "Your password was changed" in d.find_element(By.TAG_NAME, "main").text  # type: ignore[attr-defined]
+    _go(d, d.find_element(By.LINK_TEXT, "Patients"))  # type: ignore[attr-defined]
     assert d.find_element(By.TAG_NAME, "h1").text == "Patients"  # type: ignore[attr-defined]
     assert "dr.added (clinician)" in d.find_element(By.CLASS_NAME, "who").text  # type: ignore[attr-defined]
     _log_out(d)
@@ -327,7 +339,7 @@ def test_admin_adds_a_clinician_who_logs_in_until_deactivated(
     _screenshot(d, tmp_path, "audit-log")
     _log_out(d)
 
-    _submit_login(d, server, "dr.added", new_password)
+    _submit_login(d, server, "dr.added", own_password)
     assert "/login" in d.current_url  # type: ignore[attr-defined]
     assert "Wrong user name or password" in d.find_element(By.TAG_NAME, "main").text  # type: ignore[attr-defined]
 
@@ -348,7 +360,8 @@ def test_a_user_changes_their_own_password_from_the_header(
     _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
     _log_out(d)
 
-    _log_in(d, server, "op.changer", first)
+    _submit_login(d, server, "op.changer", first)  # the admin's password is one-time
+    assert d.current_url.endswith("/account/password?first=1")  # type: ignore[attr-defined]
     _go(d, d.find_element(By.LINK_TEXT, "Change password"))  # type: ignore[attr-defined]
     _set(d, "f-current_password", "not the password")
     _set(d, "f-new_password", second)

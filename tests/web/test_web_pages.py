@@ -428,7 +428,11 @@ def test_odd_tokens_and_passwords_are_refused_not_crashed(
     client, db = app_db
     spaced = "  spaces around it  "
     auth.create_user(
-        db, SYSTEM, auth.UserCreate(username="spacey", password=spaced, role="clinician")
+        db,
+        SYSTEM,
+        auth.UserCreate(
+            username="spacey", password=spaced, role="clinician", must_change_password=False
+        ),
     )
     token = csrf_of(client.get("/login").text)
     odd_login = client.post(

@@ -38,6 +38,7 @@ class Me(BaseModel):
     username: str
     role: str
     csrf_token: str
+    password_change_required: bool = False
 
 
 class Health(BaseModel):
@@ -125,6 +126,7 @@ async def me(request: Request, actor: ActorDep) -> Me:
         username=actor.username,
         role=actor.role,
         csrf_token=auth.csrf_token_for(request.state.session_token),
+        password_change_required=actor.must_change_password,
     )
 
 

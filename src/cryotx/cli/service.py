@@ -69,6 +69,14 @@ def user_add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    one_time: Annotated[
+        bool,
+        typer.Option(
+            "--one-time/--permanent",
+            help="One-time: the user must replace the password at the first login "
+            "(for an account made for someone else).",
+        ),
+    ] = False,
 ) -> None:
     """Create a staff account; the password is prompted for (or read from stdin)."""
     if password_stdin:
@@ -76,7 +84,9 @@ def user_add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with refusals():
-        data = auth.UserCreate(username=username, password=password, role=role)
+        data = auth.UserCreate(
+            username=username, password=password, role=role, must_change_password=one_time
+        )
         database = _database()
         try:
             user = auth.create_user(database, _cli_actor("admin"), data)
@@ -93,10 +103,18 @@ def user_passwd(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    one_time: Annotated[
+        bool,
+        typer.Option(
+            "--one-time/--permanent",
+            help="One-time (the default): the user must replace it at the next login.",
+        ),
+    ] = True,
 ) -> None:
     """Set an account's password as the server's administrator; ends the account's logins.
 
-    The password is prompted for twice, hidden (or read from stdin).  Users change their
+    The password is prompted for twice, hidden (or read from stdin).  It is one-time
+    unless ``--permanent``: the user replaces it at the next login.  Users change their
     own password on the page /account/password or with POST /api/auth/password.
     """
     if password_stdin:
@@ -104,7 +122,7 @@ def user_passwd(
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     with refusals():
-        data = auth.UserUpdate(password=password)
+        data = auth.UserUpdate(password=password, must_change_password=one_time)
         database = _database()
         actor = _cli_actor("admin")
         try:
@@ -114,7 +132,8 @@ def user_passwd(
             fail("username", f"no account named {username!r}")
         finally:
             database.dispose()
-    print(f"new password set for {user.role} {user.username!r}; its logins were ended")
+    kind = "one-time password (to be replaced at the next login)" if one_time else "password"
+    print(f"new {kind} set for {user.role} {user.username!r}; its logins were ended")
 
 
 @export_app.command("fhir")

@@ -64,6 +64,8 @@ class Actor:
     user_id: int
     username: str
     role: str
+    must_change_password: bool = False
+    """The user logged in with a one-time password: nothing is allowed but replacing it."""
 
 
 def utcnow() -> datetime:

@@ -78,6 +78,7 @@ __all__ = [
     "LoginRateLimiter",
     "LoginResult",
     "PasswordChange",
+    "PasswordChangeRequired",
     "RateLimited",
     "UserCreate",
     "UserPublic",
@@ -158,6 +159,9 @@ class UserCreate(BaseModel):
     username: Username
     password: Password
     role: Role
+    must_change_password: bool = True
+    """The password is one-time: its user replaces it at the first login (the default,
+    since whoever creates an account for someone else knows the password they set)."""
 
 
 class UserUpdate(BaseModel):
@@ -167,6 +171,9 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     active: bool | None = None
     password: Password | None = None
+    must_change_password: bool | None = None
+    """Whether the password is one-time; a new ``password`` set here is one-time unless
+    this says ``false``."""
 
 
 class PasswordChange(BaseModel):
@@ -197,6 +204,7 @@ class UserPublic(BaseModel):
     username: str
     role: str
     active: bool
+    must_change_password: bool = False
 
 
 class LoginResult(BaseModel):
@@ -208,6 +216,8 @@ class LoginResult(BaseModel):
     username: str
     role: str
     csrf_token: str
+    password_change_required: bool = False
+    """The password is one-time: every request but changing it is refused until then."""
 
 
 def hash_password(password: str) -> str:
@@ -234,9 +244,23 @@ def verify_csrf(session_token: str, submitted: str | None) -> bool:
 
 
 def require(actor: Actor, action: str) -> None:
-    """Raise :class:`PermissionDenied` unless the actor's role may do ``action``."""
+    """Raise :class:`PermissionDenied` unless the actor's role may do ``action``.
+
+    A user who logged in with a one-time password may do nothing until it is replaced
+    (:class:`PasswordChangeRequired`); reading their own account and changing their own
+    password need no permission.
+    """
+    if actor.must_change_password:
+        raise PasswordChangeRequired(
+            "log-in password is one-time: change it first (POST /api/auth/password, "
+            "or the Password page)"
+        )
     if actor.role not in PERMISSIONS[action]:
         raise PermissionDenied(f"role {actor.role!r} may not {action}")
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """The user's password was set by someone else and must be replaced first (HTTP 403)."""
 
 
 class RateLimited(PermissionDenied):
@@ -458,6 +482,7 @@ def login(
         username=user.username,
         role=user.role,
         csrf_token=csrf_token_for(token),
+        password_change_required=user.must_change_password,
     )
 
 
@@ -483,17 +508,24 @@ def authenticate_token(db: Database, token: str) -> Actor | None:
     generation = cache.generation  # read before the database, see _TokenCache
     with db.read() as session:
         row = session.execute(
-            select(User.id, User.username, User.role, User.active, AuthToken.expires_at)
+            select(
+                User.id,
+                User.username,
+                User.role,
+                User.active,
+                User.must_change_password,
+                AuthToken.expires_at,
+            )
             .join(AuthToken, AuthToken.user_id == User.id)
             .where(AuthToken.token_sha256 == digest)
         ).first()
     if row is None:
         return None
-    user_id, username, role, active, expires_at = row
+    user_id, username, role, active, one_time, expires_at = row
     expires_at = utc(expires_at)
     if not active or expires_at <= utcnow():
         return None
-    actor = Actor(user_id=user_id, username=username, role=role)
+    actor = Actor(user_id=user_id, username=username, role=role, must_change_password=one_time)
     cache.put(digest, actor, expires_at, generation)
     return actor
 
@@ -507,7 +539,13 @@ def logout(db: Database, token: str) -> None:
 
 
 def _public(user: User) -> UserPublic:
-    return UserPublic(id=user.id, username=user.username, role=user.role, active=user.active)
+    return UserPublic(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        active=user.active,
+        must_change_password=user.must_change_password,
+    )
 
 
 def create_user(db: Database, actor: Actor, data: UserCreate) -> UserPublic:
@@ -523,6 +561,7 @@ def create_user(db: Database, actor: Actor, data: UserCreate) -> UserPublic:
             role=data.role,
             active=True,
             created_at=utcnow(),
+            must_change_password=data.must_change_password,
         )
         session.add(user)
         session.flush()
@@ -580,7 +619,15 @@ def update_user(db: Database, actor: Actor, user_id: int, data: UserUpdate) -> U
             user.active = data.active
         if data.password is not None:
             user.password_hash = hash_password(data.password)
-        ends_logins = data.active is False or data.password is not None or data.role is not None
+            user.must_change_password = data.must_change_password is not False
+        elif data.must_change_password is not None:
+            user.must_change_password = data.must_change_password
+        ends_logins = (
+            data.active is False
+            or data.password is not None
+            or data.role is not None
+            or data.must_change_password is True
+        )
         if ends_logins:
             session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
         session.flush()
@@ -589,7 +636,7 @@ def update_user(db: Database, actor: Actor, user_id: int, data: UserUpdate) -> U
             after["password_changed"] = True
         _audit_account(session, actor, user.id, action="update", before=before, after=after)
         public = _public(user)
-    if ends_logins:
+    if ends_logins or data.must_change_password is not None:
         _token_cache(db).revoke(user_id=user_id)  # after the commit: see _TokenCache
     return public
 
@@ -656,6 +703,7 @@ def change_own_password(
             raise Conflict("current_password", "the password was changed meanwhile; try again")
         before = row_dict(user, exclude=("password_hash",))
         user.password_hash = new_hash
+        user.must_change_password = False
         result = session.execute(
             delete(AuthToken).where(AuthToken.user_id == user.id, AuthToken.token_sha256 != keep)
         )

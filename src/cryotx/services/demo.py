@@ -51,7 +51,11 @@ def _login(db: Database, username: str, role: str) -> tuple[DemoLogin, Actor]:
         existing = session.scalars(select(User).where(User.username == username)).first()
     if existing is None:
         user = auth.create_user(
-            db, SYSTEM, auth.UserCreate(username=username, password=password, role=role)
+            db,
+            SYSTEM,
+            auth.UserCreate(
+                username=username, password=password, role=role, must_change_password=False
+            ),
         )
     else:
         user = auth.update_user(

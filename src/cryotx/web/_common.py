@@ -37,12 +37,14 @@ from cryotx.web import _forms
 
 __all__ = [
     "LOGIN_CSRF_COOKIE",
+    "PASSWORD_PAGE",
     "REFUSALS",
     "STATIC_DIR",
     "TEMPLATES",
     "LoginRequired",
     "PageError",
     "PageUser",
+    "PasswordChangeFirst",
     "Visit",
     "add_patient_form",
     "call",
@@ -120,6 +122,15 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
+PASSWORD_PAGE = "/account/password"
+# What a user with a one-time password may open: the page that replaces it, and logout.
+_ONE_TIME_PAGES = frozenset({PASSWORD_PAGE, "/logout"})
+
+
+class PasswordChangeFirst(Exception):
+    """The user's password is one-time: answered with a redirect to the password page."""
+
+
 class PageError(Exception):
     """An error shown as a page with a status code."""
 
@@ -188,6 +199,9 @@ async def page_user(request: Request, form: Mapping[str, Any] | None = None) -> 
         if request.url.query:
             target += "?" + request.url.query
         raise LoginRequired(target if request.method == "GET" else "/patients") from None
+    if actor.must_change_password and request.url.path not in _ONE_TIME_PAGES:
+        # A one-time password (set by an admin) opens only the page that replaces it.
+        raise PasswordChangeFirst()
     return PageUser(actor, token)
 
 
@@ -443,5 +457,10 @@ def install_error_pages(app: FastAPI) -> None:
             status_code=exc.status_code,
         )
 
+    async def _one_time(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PasswordChangeFirst)
+        return RedirectResponse(f"{PASSWORD_PAGE}?first=1", status_code=303)
+
     app.add_exception_handler(LoginRequired, _login)
+    app.add_exception_handler(PasswordChangeFirst, _one_time)
     app.add_exception_handler(PageError, _error)

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from cryotx.services import auth
 from cryotx.services._common import PermissionDenied
 from cryotx.web._common import (
+    PASSWORD_PAGE,
     REFUSALS,
     PageError,
     PageUser,
@@ -30,7 +31,6 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-PASSWORD_PAGE = "/account/password"
 _FIELDS = ("current_password", "new_password", "new_password_again")
 
 
@@ -38,7 +38,14 @@ def _context(
     user: PageUser, errors: dict[str, str], *, changed: bool = False, ended: int = 0
 ) -> dict[str, Any]:
     # Passwords are never sent back into the form.
-    return {"user": user, "values": {}, "errors": errors, "changed": changed, "ended": ended}
+    return {
+        "user": user,
+        "values": {},
+        "errors": errors,
+        "changed": changed,
+        "ended": ended,
+        "one_time": user.actor.must_change_password,
+    }
 
 
 @router.get(PASSWORD_PAGE, response_class=HTMLResponse)
