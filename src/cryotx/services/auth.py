@@ -539,13 +539,7 @@ def logout(db: Database, token: str) -> None:
 
 
 def _public(user: User) -> UserPublic:
-    return UserPublic(
-        id=user.id,
-        username=user.username,
-        role=user.role,
-        active=user.active,
-        must_change_password=user.must_change_password,
-    )
+    return UserPublic.model_validate(user, from_attributes=True)
 
 
 def create_user(db: Database, actor: Actor, data: UserCreate) -> UserPublic:
