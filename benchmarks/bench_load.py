@@ -149,16 +149,16 @@ def _login(base: str, username: str) -> str:
 class _Response:
     """httptools parser callbacks: collect one response's body and its keep-alive flag."""
 
-    def __init__(self, parser_of: list[httptools.HttpResponseParser]) -> None:
+    def __init__(self) -> None:
         self.body: list[bytes] = []
         self.complete = False
         self.keep_alive = False
-        self._parser_of = parser_of
+        self.parser = httptools.HttpResponseParser(self)
 
     def on_headers_complete(self) -> None:
         # httptools answers should_keep_alive() only until the message is complete (it
         # says False afterwards), so read it here.
-        self.keep_alive = self._parser_of[0].should_keep_alive()
+        self.keep_alive = self.parser.should_keep_alive()
 
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
@@ -208,10 +208,8 @@ class Connection:
         head = f"{method} {path} HTTP/1.1\r\n".encode() + self._head
         if body:
             head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
-        parser_of: list[httptools.HttpResponseParser] = []
-        response = _Response(parser_of)
-        parser = httptools.HttpResponseParser(response)
-        parser_of.append(parser)
+        response = _Response()
+        parser = response.parser
         answered = False
         try:
             writer.write(head + b"\r\n" + body)

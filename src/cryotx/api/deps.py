@@ -71,8 +71,8 @@ async def get_db(request: Request) -> Database:
 DbDep = Annotated[Database, Depends(get_db)]
 
 
-async def _authenticated(request: Request) -> Actor:
-    """Authenticate the request (bearer token, or session cookie plus CSRF header).
+async def current_actor(request: Request) -> Actor:
+    """The logged-in user (bearer token, or session cookie plus CSRF header).
 
     A token this process verified moments ago is answered on the event loop; otherwise
     the database lookup runs in a worker thread.
@@ -100,24 +100,19 @@ async def _authenticated(request: Request) -> Actor:
     return actor
 
 
-async def current_actor(request: Request) -> Actor:
-    """The logged-in user (bearer token, or session cookie plus CSRF header)."""
-    return await _authenticated(request)
-
-
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def permit(action: str) -> Callable[[Request], Awaitable[Actor]]:
     """A dependency that lets the request through only if the user's role may ``action``.
 
-    It authenticates the request itself rather than depending on :func:`current_actor`:
+    It calls :func:`current_actor` itself rather than depending on it:
     each level of FastAPI's dependency resolution costs CPU on every request, and under
     load the event loop's CPU is what the latency is made of.
     """
 
     async def _check(request: Request) -> Actor:
-        actor = await _authenticated(request)
+        actor = await current_actor(request)
         require(actor, action)
         return actor
 
