@@ -2,8 +2,9 @@
 
 Run:  .venv/bin/python benchmarks/bench_whole_body.py [--bodies 10000] [--jos-bodies 3]
       .venv/bin/python benchmarks/bench_whole_body.py --trunk-sensitivity  (only the
-      validator figures with the chest/back core flow on the organ core and spread like
-      the limbs; docs/whole_body.md, gagnon2010)
+      validator figures for four readings of JOS-3's trunk core flow and metabolism:
+      pooled over the trunk or segment by segment, chest/back on the organ core or spread
+      like the limbs; docs/whole_body.md, gagnon2010)
 
 (a) Accuracy: both models on the published whole-body rows (the protocols of
     ``cryotx/data/literature/protocols_whole_body.json`` as the validator reads them), error
@@ -398,20 +399,28 @@ def step_sensitivity() -> dict[str, dict[float, float]]:
 
 
 def trunk_sensitivity() -> dict[str, dict[str, Any]]:
-    """Validator figures with the chest/back JOS-3 core flow on the organ core (default)
-    and spread over core and muscle like the limbs (JOS-3's chest/back "core" is all the
-    tissue inside the skin); docs/whole_body.md, gagnon2010 item 4."""
+    """Validator figures for four readings of JOS-3's trunk flows (docs/whole_body.md,
+    gagnon2010): core flow and metabolism shared over the trunk's organ cores by volume
+    (default) or segment by segment, each with the chest/back core flow on the organ core
+    (default) or spread over core and muscle like the limbs (JOS-3's chest/back "core" is
+    all the tissue inside the skin)."""
     out: dict[str, dict[str, Any]] = {}
-    default = wb_body.ORGAN_FLOW_SEGMENTS
-    for label, organ in (
-        ("organ core (default)", default),
-        ("like the limbs", ("head", "abdomen", "lumbar")),
+    organ_default = wb_body.ORGAN_FLOW_SEGMENTS
+    pool_default = wb_body.TRUNK_POOL_SEGMENTS
+    limbs_like = ("head", "abdomen", "lumbar")
+    for label, organ, pool in (
+        ("trunk pooled, organ core (default)", organ_default, pool_default),
+        ("trunk pooled, chest/back like the limbs", limbs_like, pool_default),
+        ("segment by segment, organ core", organ_default, ()),
+        ("segment by segment, chest/back like the limbs", limbs_like, ()),
     ):
         wb_body.ORGAN_FLOW_SEGMENTS = organ
+        wb_body.TRUNK_POOL_SEGMENTS = pool
         try:
             rows = [r for r in val.run_validation()["rows"] if r.get("whole_body")]
         finally:
-            wb_body.ORGAN_FLOW_SEGMENTS = default
+            wb_body.ORGAN_FLOW_SEGMENTS = organ_default
+            wb_body.TRUNK_POOL_SEGMENTS = pool_default
         out[label] = {
             "gagnon": [r["error_c"] for r in rows if r["study_id"].startswith("gagnon")],
             "costello_core": [
@@ -446,12 +455,12 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.trunk_sensitivity:
-        print("chest/back JOS-3 core flow and metabolism: validator errors (°C)")
+        print("JOS-3 trunk core flow and metabolism: validator errors (°C)")
         for label, item in trunk_sensitivity().items():
             gag = "/".join(f"{e:+.2f}" for e in item["gagnon"])
             cos = "/".join(f"{e:+.2f}" for e in item["costello_core"])
             print(
-                f"  {label:22s} gagnon2010 {gag}  costello2012 core {cos}  "
+                f"  {label:46s} gagnon2010 {gag}  costello2012 core {cos}  "
                 f"skin RMSE (14 rows) {item['skin14']:.3f}  muscle RMSE (15 rows) {item['muscle']:.3f}"
             )
         return

@@ -181,3 +181,42 @@ def test_natural_convection_does_not_restart_at_each_segment() -> None:
     ra_own = ra_per_k[0, SEGMENT_INDEX["knee"]] * (own / (0.334 * height[0])) ** 3
     restarted = k_air / own * (0.825 + cc[0, 0] * (ra_own * 140.0) ** (1 / 6)) ** 2
     assert restarted > 1.1 * knee
+
+
+def test_trunk_totals_are_shared_by_core_volume() -> None:
+    """Pooled trunk segments get one value per m³ of core; the trunk total is kept."""
+    from cryotx.physics.wholebody import body as wb_body
+
+    trunk = [SEGMENT_INDEX[s] for s in wb_body.TRUNK_POOL_SEGMENTS]
+    rng = np.random.default_rng(3)
+    values = rng.uniform(1.0, 5.0, (2, len(SEGMENT_INDEX)))
+    core_volume = rng.uniform(0.001, 0.01, values.shape)
+    pooled = wb_body._pool_over_trunk(values, core_volume)
+    assert np.allclose(pooled[:, trunk].sum(1), values[:, trunk].sum(1))
+    rate = pooled[:, trunk] / core_volume[:, trunk]
+    assert np.allclose(rate, rate[:, :1])
+    others = [i for i in range(values.shape[1]) if i not in trunk]
+    assert np.array_equal(pooled[:, others], values[:, others])
+
+
+def test_trunk_pooling_moves_flow_and_heat_but_keeps_the_body_totals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pooling only moves JOS-3's trunk flow and metabolism between trunk segments."""
+    from cryotx.physics.wholebody import body as wb_body
+
+    pooled = wb_body.build_bodies([body()])
+    monkeypatch.setattr(wb_body, "TRUNK_POOL_SEGMENTS", ())
+    by_segment = wb_body.build_bodies([body()])
+    trunk = [SEGMENT_INDEX[s] for s in ("chest", "back", "abdomen", "lumbar")]
+    for name in ("perfusion_w_per_k", "metabolism_w"):
+        a, b = getattr(pooled, name)[0], getattr(by_segment, name)[0]
+        assert a[trunk].sum() == pytest.approx(b[trunk].sum(), rel=1e-12)
+        assert np.array_equal(np.delete(a, trunk, axis=0), np.delete(b, trunk, axis=0))
+    # the Dempster abdomen and pelvis (abdomen + lumbar) hold more visceral core than the
+    # JOS-3 pelvis whose flow they got segment by segment: pooling raises their flow
+    pelvis = [SEGMENT_INDEX["abdomen"], SEGMENT_INDEX["lumbar"]]
+    assert (
+        pooled.perfusion_w_per_k[0, pelvis].sum()
+        > 2 * by_segment.perfusion_w_per_k[0, pelvis].sum()
+    )
