@@ -422,7 +422,11 @@ def trunk_sensitivity() -> dict[str, dict[str, Any]]:
             wb_body.ORGAN_FLOW_SEGMENTS = organ_default
             wb_body.TRUNK_POOL_SEGMENTS = pool_default
         out[label] = {
-            "gagnon": [r["error_c"] for r in rows if r["study_id"].startswith("gagnon")],
+            "gagnon": [
+                r["error_c"]
+                for r in sorted(rows, key=lambda r: r["time_s"])
+                if r["study_id"].startswith("gagnon")
+            ],
             "costello_core": [
                 r["error_c"]
                 for r in rows
@@ -460,7 +464,7 @@ def main() -> None:
             gag = "/".join(f"{e:+.2f}" for e in item["gagnon"])
             cos = "/".join(f"{e:+.2f}" for e in item["costello_core"])
             print(
-                f"  {label:46s} gagnon2010 {gag}  costello2012 core {cos}  "
+                f"  {label:46s} gagnon2010 (528/996 s) {gag}  costello2012 core {cos}  "
                 f"skin RMSE (14 rows) {item['skin14']:.3f}  muscle RMSE (15 rows) {item['muscle']:.3f}"
             )
         return
