@@ -73,17 +73,18 @@ _LITRE_PER_H_TO_M3_PER_S = 1e-3 / 3600.0
 #: so its chest and back "core" is all the tissue inside the skin; ``("head", "abdomen",
 #: "lumbar")`` is that reading.  It was tried for gagnon2010 and not adopted because it
 #: worsens the thigh-muscle rows (docs/whole_body.md; ``bench_whole_body.py
-#: --trunk-sensitivity`` prints both).
+#: --trunk-sensitivity`` prints the readings).
 ORGAN_FLOW_SEGMENTS: tuple[str, ...] = ("head", "chest", "back", "abdomen", "lumbar")
 
 #: Trunk segments whose organ cores share JOS-3's trunk core flow and core metabolism
 #: by core volume.  The trunk here is cut as Dempster cuts it ([Winter2009]_: thorax
 #: for chest and back, abdomen + pelvis for abdomen and lumbar), JOS-3's is not: its
-#: chest and back carry 177 of the trunk's 196 L/h of basal core flow and 54 % of basal
-#: metabolism for about two thirds of the trunk's core capacity, so they hold the
-#: abdominal organs (gut, liver, kidneys) that the Dempster abdomen holds here.  Mapping
-#: JOS-3's pelvis onto abdomen + lumbar left 9 L/h for each 17 kJ/K of visceral core
-#: (a 26-minute lag behind the blood), where JOS-3's own pelvic core lags by 12 minutes.
+#: chest and back hold 65 of the 79 kJ/K of trunk core of its standard body, 177 of the
+#: trunk's 196 L/h of basal core flow and 54 % of whole-body basal metabolism, so they
+#: hold the abdominal organs (gut, liver, kidneys) that the Dempster abdomen holds here.
+#: Mapping JOS-3's pelvis onto abdomen + lumbar left, for a 1.72 m, 68 kg man, 9 L/h for
+#: each 17 kJ/K of visceral core (a 26-minute lag behind the blood), where JOS-3's own
+#: pelvic core lags by 12 minutes.
 #: Sharing by volume keeps the trunk totals of [Takahashi2021]_ and assumes nothing about
 #: where inside the trunk the organs sit.  Empty: the segment-by-segment mapping
 #: (``bench_whole_body.py --trunk-sensitivity`` prints both; docs/whole_body.md).
@@ -321,6 +322,7 @@ def build_bodies(
     # neck cores are muscle + bone there, so their core flow goes to muscle and bone by
     # volume).  The IT'IS per-volume muscle perfusion would carry about twice the resting
     # core-to-skin heat flow without JOS-3's countercurrent exchange (docs/whole_body.md).
+    # The trunk's core flow and core metabolism are shared by volume (TRUNK_POOL_SEGMENTS).
     core_tot = core_vol_node.sum(2)
     core_flow = _pool_over_trunk(reg.BFB_CORE_L_PER_H[None, :] * to_w_per_k, core_tot)
     muscle_flow = reg.BFB_MUSCLE_L_PER_H[None, :] * to_w_per_k
