@@ -62,9 +62,9 @@ def test_core_after_chamber_and_cold_water_within_target(rows: list[dict[str, An
     "equals JOS-3's (cold skin shuts skin flow to 1-3 % in both) on a basal skin flow a "
     "tenth of JOS-3's; JOS-3's skin flows close most of the gap (+0.16/+0.35) but cool the "
     "neutral core to 36.2 °C (36.4 with JOS-3's chained limb countercurrent exchangers) and "
-    "worsen the thigh-muscle rows: this model's trunk and head lose more through their "
-    "radial tissue path than JOS-3's; post-exercise hyperaemia is not modelled "
-    "(docs/whole_body.md)",
+    "worsen the thigh-muscle rows, and where the neutral balance differs from JOS-3's was "
+    "not found; more leg blood flow helps but no single value is sourced; post-exercise "
+    "hyperaemia is not modelled (docs/whole_body.md)",
 )
 def test_hyperthermic_core_cooling_within_target(rows: list[dict[str, Any]]) -> None:
     core = [r for r in rows if r["study_id"] == "gagnon2010_cwi2c"]
