@@ -278,7 +278,6 @@ def build_bodies(
     cap = np.zeros((n, N_SEGMENTS, n_nodes))
     latent = np.zeros_like(cap)
     perf = np.zeros_like(cap)
-    perf_skin = np.zeros_like(cap)
     met = np.zeros_like(cap)
     cond = np.zeros((n, N_SEGMENTS, n_nodes - 1))
     muscle_vol = np.zeros_like(cap)
@@ -300,19 +299,12 @@ def build_bodies(
             latent[:, :, node] += (
                 rho * prop(layer, "water_frac") * tissues.LATENT_HEAT_WATER_J_PER_KG * vol
             )
-            w_tissue = (
-                prop(layer, "perfusion_per_s") * rho_c_blood * vol if layer == 3 else 0.0 * vol
-            )
             if layer == 1:
                 muscle_vol[:, :, node] += vol
             if layer == 2:
                 fat_vol[:, :, node] += vol
             if layer == 0:
                 core_vol_node[:, :, node] += vol
-            if layer == 3:
-                perf_skin[:, :, node] += w_tissue
-            else:
-                perf[:, :, node] += w_tissue
             if layer == 3:
                 skin_vol[:, :, node] += vol
 
@@ -334,6 +326,12 @@ def build_bodies(
     perf += np.where(organ, 0.0, core_flow[:, :, None] * lean / lean.sum(2, keepdims=True))
     perf += muscle_flow[:, :, None] * muscle_vol / muscle_tot[:, :, None]
     perf += fat_flow[:, :, None] * fat_vol / fat_vol.sum(2, keepdims=True)
+    # Basal skin flow: JOS-3's [Takahashi2021], by skin volume; the regulation multiplies it.
+    # (Not the local engine's resting skin perfusion, a tenth of the thermoneutral value:
+    # that fraction stands for the constriction of a resting limb in a cool room, which
+    # the whole-body regulation produces itself; docs/whole_body.md.)
+    skin_flow = reg.BFB_SKIN_L_PER_H[None, :] * to_w_per_k
+    perf_skin = skin_flow[:, :, None] * skin_vol / skin_vol.sum(2, keepdims=True)
     # Basal metabolism: [RozaShizgal1984] whole-body rate, spread as in JOS-3 [Takahashi2021]
     # (organ cores; limb and neck cores over muscle and bone; muscle, fat, skin layers).
     bmr = reg.basal_metabolic_rate_w(male, mass_kg=mass, height_m=height, age_y=age)

@@ -61,7 +61,10 @@ class Phase:
     max_dt_s: float | None = None  # this phase's own time step (None: the run's dt)
 
 
-NEUTRAL_PHASE = Phase(duration_s=_NEUTRAL_DT_S * _NEUTRAL_STEPS, air_c=28.8)  # [Takahashi2021]
+# JOS-3's neutral condition [Takahashi2021]: nude, 28.8 °C, still air.  JOS-3 uses natural
+# convection alone below 0.2 m/s (its ``conv_coef``, manikin values of Ichihara 1997), so
+# the neutral state here has no forced term: air speed 0 (docs/whole_body.md).
+NEUTRAL_PHASE = Phase(duration_s=_NEUTRAL_DT_S * _NEUTRAL_STEPS, air_c=28.8, air_speed_m_per_s=0.0)
 
 
 @dataclass(frozen=True)
