@@ -74,10 +74,10 @@ def test_hyperthermic_core_cooling_within_target(rows: list[dict[str, Any]]) -> 
     reason="skin RMSE 4.2 °C over 14 rows of 4 studies without wbc_vs_pbc_4men (6.0 °C with "
     "it): bare arm, calf and knee skin after WBC are 2.4-6.4 °C too cold and CWI skin "
     "4.5-7.7 °C too cold; mean skin is read with the studies' own 4 sites (Ramanathan) and is "
-    "0.5-4.1 °C too cold; the limbs' convective coefficients (forced term on limb-sized "
-    "cylinders) are 1.3-2.5x JOS-3's manikin values in still air; the thigh looks close only because the shorts' insulation is "
-    "spread over the whole thigh; only an unreported ~150 s thermography delay (fitted, not "
-    "adopted) would close it "
+    "0.5-4.1 °C too cold; in the chamber (0.4 m/s) the limbs' forced coefficients are at or "
+    "below the manikin values of Ichihara 1997, so convection does not explain it; the thigh "
+    "looks close only because the shorts' insulation is spread over the whole thigh; only an "
+    "unreported ~150 s thermography delay (fitted, not adopted) would close it "
     "(docs/whole_body.md)",
 )
 def test_skin_rmse_within_target(rows: list[dict[str, Any]]) -> None:
