@@ -220,3 +220,23 @@ def test_trunk_pooling_moves_flow_and_heat_but_keeps_the_body_totals(
         pooled.perfusion_w_per_k[0, pelvis].sum()
         > 2 * by_segment.perfusion_w_per_k[0, pelvis].sum()
     )
+
+
+def test_basal_skin_flow_is_jos3s() -> None:
+    """The regulated skin flow starts from JOS-3's basal values, segment by segment.
+
+    (Until the fourth session it started from the local engine's resting-limb skin
+    perfusion, a tenth of it, while the documentation said JOS-3's.)
+    """
+    from cryotx.physics import tissues
+    from cryotx.physics.wholebody import body as wb_body
+    from cryotx.physics.wholebody import regulation as reg
+
+    arrays = wb_body.build_bodies([body()])
+    blood = tissues.BLOOD
+    l_per_h = (
+        arrays.skin_perfusion_w_per_k[0].sum(1)
+        / (blood.density_kg_per_m3 * blood.specific_heat_j_per_kg_k)
+        * 3.6e6
+    )
+    assert np.allclose(l_per_h, reg.BFB_SKIN_L_PER_H * arrays.flow_scale[0], rtol=1e-9)

@@ -87,7 +87,7 @@ ORGAN_FLOW_SEGMENTS: tuple[str, ...] = ("head", "chest", "back", "abdomen", "lum
 #: pelvic core lags by 12 minutes.
 #: Sharing by volume keeps the trunk totals of [Takahashi2021]_ and assumes nothing about
 #: where inside the trunk the organs sit.  Empty: the segment-by-segment mapping
-#: (``bench_whole_body.py --trunk-sensitivity`` prints both; docs/whole_body.md).
+#: (``bench_whole_body.py --trunk-sensitivity`` prints the readings; docs/whole_body.md).
 TRUNK_POOL_SEGMENTS: tuple[str, ...] = ("chest", "back", "abdomen", "lumbar")
 
 
