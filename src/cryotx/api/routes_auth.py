@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import text
 
-from cryotx.api.deps import ActorDep, DbDep, in_thread
+from cryotx.api.deps import ActorDep, DbDep, in_thread, in_write
 from cryotx.api.problems import problem
 from cryotx.services import auth
 from cryotx.services._common import PermissionDenied, check_text
@@ -104,7 +104,7 @@ async def login(
 async def logout(request: Request, response: Response, db: DbDep, actor: ActorDep) -> Response:
     """End this login (token and cookie)."""
     del actor
-    await in_thread(auth.logout, db, request.state.session_token)
+    await in_write(auth.logout, db, request.state.session_token)
     response = Response(status_code=204)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
@@ -150,7 +150,7 @@ async def change_password(
     settings = request.app.state.settings
     client = request.client.host if request.client else "unknown"
     try:
-        await in_thread(
+        await in_write(
             auth.change_own_password,
             db,
             actor,

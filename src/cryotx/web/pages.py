@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from cryotx.errors import InputError
 from cryotx.services import auth, clinical, fhir, records
 from cryotx.services._common import PermissionDenied
+from cryotx.services.dispatch import run_write
 from cryotx.services.schemas import (
     PatientCreate,
     PatientUpdate,
@@ -163,7 +164,7 @@ def _set_login_csrf(request: Request, response: Response, token: str) -> None:
 async def logout(request: Request) -> Response:
     form = await request.form()
     user = await page_user(request, form)
-    await run_in_threadpool(auth.logout, database(request), user.session_token)
+    await run_write(auth.logout, database(request), user.session_token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response

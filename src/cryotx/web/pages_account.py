@@ -12,10 +12,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from cryotx.services import auth
 from cryotx.services._common import PermissionDenied
+from cryotx.services.dispatch import run_write
 from cryotx.web._common import (
     PASSWORD_PAGE,
     REFUSALS,
@@ -67,7 +67,7 @@ async def password_submit(request: Request) -> Response:
     client = request.client.host if request.client else "unknown"
     try:
         data = auth.PasswordChange(current_password=current, new_password=new)
-        ended = await run_in_threadpool(
+        ended = await run_write(
             auth.change_own_password,
             database(request),
             user.actor,
