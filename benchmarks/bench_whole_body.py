@@ -5,6 +5,9 @@ Run:  .venv/bin/python benchmarks/bench_whole_body.py [--bodies 10000] [--jos-bo
       validator figures for four readings of JOS-3's trunk core flow and metabolism:
       pooled over the trunk or segment by segment, chest/back on the organ core or spread
       like the limbs; docs/whole_body.md, gagnon2010)
+      .venv/bin/python benchmarks/bench_whole_body.py --cool-room  (only the rest phase
+      before every session, 2 h at 22 °C in indoor clothing, both models side by side:
+      rectal drift, shivering and skin loss; docs/whole_body.md, "A core that holds")
 
 (a) Accuracy: both models on the published whole-body rows (the protocols of
     ``cryotx/data/literature/protocols_whole_body.json`` as the validator reads them), error
@@ -39,7 +42,7 @@ from cryotx.physics import validation as val
 from cryotx.physics.wholebody import BodySpec, Phase, Protocol, simulate_protocols
 from cryotx.physics.wholebody import body as wb_body
 from cryotx.physics.wholebody import boundary as bnd
-from cryotx.physics.wholebody.model import DEFAULT_DT_S
+from cryotx.physics.wholebody.model import DEFAULT_DT_S, NEUTRAL_PHASE
 from cryotx.physics.wholebody.segments import SEGMENT_INDEX, SEGMENTS
 from cryotx.physics.wholebody.simulation import build_protocol, hardy_dubois_weights, mean_skin
 
@@ -446,6 +449,74 @@ def trunk_sensitivity() -> dict[str, dict[str, Any]]:
     return out
 
 
+def cool_room() -> dict[str, dict[str, Any]]:
+    """Both models through the rest phase before every session (22 °C, indoor clothing).
+
+    JOS-3 is read twice: from its set point (its state after construction; CryoTx starts
+    there too, at its passive neutral steady state), and from its own regulated steady
+    state in the neutral environment, which lies below its set point.  Rectal = CryoTx's
+    pelvic core, JOS-3's pelvis core node.  Heat flows are means over 0-0.5, 0.5-1 and
+    1-2 h: CryoTx's from its energy ledger (runs of 0.5, 1 and 2 h in one batch;
+    shivering = production - activity ratio x basal rate), JOS-3's from its outputs.
+    """
+    from pythermalcomfort.models import JOS3
+
+    spec = BodySpec(male=True, age_y=30.0, height_m=1.75, mass_kg=75.0, fat_m={})
+    marks_h = (0.0, 0.5, 1.0, 2.0)
+    out: dict[str, dict[str, Any]] = {}
+
+    def room(hours: float) -> Phase:
+        return Phase(duration_s=3600.0 * hours, air_c=22.0, clothing=bnd.INDOOR_CLOTHING)
+
+    def means(cumulative: np.ndarray) -> list[float]:  # cumulative J at the marks -> W
+        return [
+            float((cumulative[i + 1] - cumulative[i]) / (3600.0 * (marks_h[i + 1] - marks_h[i])))
+            for i in range(len(marks_h) - 1)
+        ]
+
+    for label, neutral_first in (("JOS-3 from its set point", False),
+                                 ("JOS-3 from its regulated neutral state", True)):  # fmt: skip
+        model = JOS3(height=spec.height_m, weight=spec.mass_kg, age=int(spec.age_y), sex="male")
+        if neutral_first:
+            _jos_setup(model, NEUTRAL_PHASE)
+            model.simulate(times=600, dtime=60, output=False)
+        start = float(model.t_core[_JOS_NAMES.index("pelvis")])
+        _jos_setup(model, room(marks_h[-1]))
+        model.simulate(times=round(3600.0 * marks_h[-1] / JOS_DT_S), dtime=JOS_DT_S, output=True)
+        res = model.dict_results()
+        series = {
+            "produced_w": np.asarray(res["q_thermogenesis_total"]),
+            "shiver_w": sum(np.asarray(res[f"q_shiv_{n}"]) for n in _JOS_NAMES),
+            "skin_w": sum(np.asarray(res[f"q_skin2env_{n}"]) for n in _JOS_NAMES),
+        }
+        idx = [round(h * 3600.0 / JOS_DT_S) for h in marks_h]
+        item: dict[str, Any] = {
+            "start_c": start,
+            "end_c": float(model.t_core[_JOS_NAMES.index("pelvis")]),
+        }
+        for key, values in series.items():
+            cumulative = np.concatenate([[0.0], np.cumsum(values) * JOS_DT_S])
+            item[key] = means(cumulative[idx])
+        out[label] = item
+    protos = [
+        Protocol(body=spec, phases=(room(h),), output_times_s=(0.0, 3600.0 * h))
+        for h in marks_h[1:]
+    ]
+    run = simulate_protocols(protos)
+    bmr = float(wb_body.build_bodies([spec]).bmr_w[0])
+    par = room(1.0).activity_ratio
+    produced = np.concatenate([[0.0], run.energy_j[:, 2]])
+    surface = np.concatenate([[0.0], run.energy_j[:, 3]])
+    out["CryoTx from its set point (passive neutral state)"] = {
+        "start_c": float(run.core_c[-1, 0]),
+        "end_c": float(run.core_c[-1, 1]),
+        "produced_w": means(produced),
+        "shiver_w": [v - par * bmr for v in means(produced)],
+        "skin_w": means(surface),
+    }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bodies", type=int, default=10_000)
@@ -456,8 +527,27 @@ def main() -> None:
         help="only print the validator figures with chest/back core flow on the organ core "
         "and spread like the limbs (gagnon2010, docs/whole_body.md)",
     )
+    parser.add_argument(
+        "--cool-room",
+        action="store_true",
+        help="only print both models' rectal drift over the 2-h rest phase at 22 °C "
+        "(docs/whole_body.md)",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.cool_room:
+        print("2 h at 22 °C in indoor clothing (the rest phase before every session), 75 kg man")
+        for label, item in cool_room().items():
+            text = f"  {label:48s} rectal {item['start_c']:.2f} -> {item['end_c']:.2f} °C"
+            text += f" ({item['end_c'] - item['start_c']:+.2f})"
+            if "shiver_w" in item:
+                text += "  means over 0-0.5/0.5-1/1-2 h: shivering " + "/".join(
+                    f"{v:.1f}" for v in item["shiver_w"]
+                )
+                text += " W, produced " + "/".join(f"{v:.0f}" for v in item["produced_w"])
+                text += " W, skin loss " + "/".join(f"{v:.0f}" for v in item["skin_w"]) + " W"
+            print(text)
+        return
     if args.trunk_sensitivity:
         print("JOS-3 trunk core flow and metabolism: validator errors (°C)")
         for label, item in trunk_sensitivity().items():
