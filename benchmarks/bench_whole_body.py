@@ -42,6 +42,7 @@ from cryotx.physics import validation as val
 from cryotx.physics.wholebody import BodySpec, Phase, Protocol, simulate_protocols
 from cryotx.physics.wholebody import body as wb_body
 from cryotx.physics.wholebody import boundary as bnd
+from cryotx.physics.wholebody._kernel import ONSET_DT_S, ONSET_S
 from cryotx.physics.wholebody.model import DEFAULT_DT_S, NEUTRAL_PHASE
 from cryotx.physics.wholebody.segments import SEGMENT_INDEX, SEGMENTS
 from cryotx.physics.wholebody.simulation import build_protocol, hardy_dubois_weights, mean_skin
@@ -126,17 +127,28 @@ def _jos_setup(model, phase: Phase) -> None:  # type: ignore[no-untyped-def]
         model.clo = np.where(wet > 0, 0.0, model.clo)
 
 
+def _jos_steps(duration_s: float) -> list[float]:
+    """JOS-3's steps through one phase: the same onset steps as CryoTx's kernel (at most
+    ONSET_DT_S for the first ONSET_S), then JOS_DT_S; both models' regulation lags one
+    step behind their temperatures, and the accuracy comparison should not reward it."""
+    onset = min(duration_s, ONSET_S)
+    n_onset = math.ceil(onset / ONSET_DT_S - 1e-9)
+    rest = duration_s - onset
+    n_main = math.ceil(rest / JOS_DT_S - 1e-9) if rest > 1e-9 else 0
+    return [onset / n_onset] * n_onset + ([rest / n_main] * n_main if n_main else [])
+
+
 def _run_jos(proto: Protocol, *, sex: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """JOS-3 through the same phases; readings at every 10 s step from time zero."""
+    """JOS-3 through the same phases; readings at every step from time zero."""
     from pythermalcomfort.models import JOS3
 
     b = proto.body
-    model = JOS3(height=b.height_m, weight=b.mass_kg, age=int(b.age_y), sex=sex)
+    fat = {} if b.fat_percent is None else {"fat": b.fat_percent}  # else JOS-3's 15 %
+    model = JOS3(height=b.height_m, weight=b.mass_kg, age=int(b.age_y), sex=sex, **fat)
     for phase in proto.pre_phases:
         _jos_setup(model, phase)
-        model.simulate(
-            times=max(1, round(phase.duration_s / JOS_DT_S)), dtime=JOS_DT_S, output=False
-        )
+        for dt in _jos_steps(phase.duration_s):
+            model.simulate(times=1, dtime=dt, output=False)
     if proto.initial_core_c is not None:  # the same warm start as CryoTx: blood, core, muscle
         from pythermalcomfort.jos3_functions.matrix import INDEX
 
@@ -150,9 +162,9 @@ def _run_jos(proto: Protocol, *, sex: str) -> tuple[np.ndarray, dict[str, np.nda
     t = 0.0
     for phase in proto.phases:
         _jos_setup(model, phase)
-        for _ in range(max(1, round(phase.duration_s / JOS_DT_S))):
-            model.simulate(times=1, dtime=JOS_DT_S, output=False)
-            t += JOS_DT_S
+        for dt in _jos_steps(phase.duration_s):
+            model.simulate(times=1, dtime=dt, output=False)
+            t += dt
             times.append(t)
             skin.append(model.t_skin.copy())
             core.append(model.t_core.copy())

@@ -74,6 +74,8 @@ REFUSALS = [
     ("follow_up_s", -1, "follow_up_s"),
     ("subject.fat_mm.knee", 80.0, "subject.fat_mm.knee"),
     ("subject.fat_mm.nose", 3.0, "subject.fat_mm.nose"),
+    ("subject.body_fat_percent", 1.0, "subject.body_fat_percent"),
+    ("subject.body_fat_percent", 85.0, "subject.body_fat_percent"),
     ("subject.sex", "robot", "subject.sex"),
     ("subject.colour", "blue", "subject.colour"),
     ("modality.flavour", "mint", "modality.flavour"),

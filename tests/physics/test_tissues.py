@@ -38,6 +38,45 @@ def test_fat_estimate_grows_with_mass_and_is_larger_in_women() -> None:
     assert woman > lean
 
 
+def test_measured_body_fat_replaces_the_bmi_estimate() -> None:
+    """A measured 30 % in a 1.80 m, 80 kg man: 0.8 x 24 kg of fat at 900 kg/m³ over the
+    DuBois area (the estimate would use Deurenberg's 19.4 %)."""
+    area = tissues.body_surface_area_m2(height_m=1.8, mass_kg=80.0)
+    expected = 0.8 * 0.30 * 80.0 / 900.0 / area
+    measured = tissues.estimated_fat_m(
+        sex="male", age_y=30, height_m=1.8, mass_kg=80.0, body_fat_percent=30.0
+    )
+    estimated = tissues.estimated_fat_m(sex="male", age_y=30, height_m=1.8, mass_kg=80.0)
+    assert measured == pytest.approx(expected, rel=1e-12)
+    assert estimated < measured
+    assert tissues.fat_fraction(
+        sex="female", age_y=30, height_m=1.6, mass_kg=60.0, measured_percent=25.0
+    ) == pytest.approx(0.25)
+
+
+def test_measured_body_fat_slows_local_muscle_cooling() -> None:
+    """Same person, more measured fat: a thicker layer over the thigh, so the muscle 1 cm
+    under it cools less under the same ice bag."""
+    base = {
+        "site": "thigh_anterior",
+        "modality": {"kind": "ice_bag"},
+        "exposure_s": 1200,
+        "follow_up_s": 0,
+        "probes": [{"measure": "intramuscular", "depth_mm": 10, "below": "fat"}],
+        "output_every_s": 60,
+    }
+    subject = {"sex": "male", "age_y": 30, "height_m": 1.8, "mass_kg": 80}
+    lean, fat = simulate(
+        [
+            {**base, "subject": {**subject, "body_fat_percent": 10.0}},
+            {**base, "subject": {**subject, "body_fat_percent": 35.0}},
+        ]
+    )
+    drop_lean = lean.probes[0].temp_c[0] - lean.probes[0].temp_c[-1]
+    drop_fat = fat.probes[0].temp_c[0] - fat.probes[0].temp_c[-1]
+    assert drop_fat < drop_lean
+
+
 def test_skinfold_is_a_double_layer() -> None:
     assert tissues.fat_from_skinfold_m(20.0) == pytest.approx(10e-3 - tissues.SKIN_THICKNESS_M)
 

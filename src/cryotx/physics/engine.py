@@ -151,7 +151,11 @@ def fat_thickness_m(scenario: Scenario) -> float:
     if scenario.site in subject.skinfold_mm:
         return fat_from_skinfold_m(subject.skinfold_mm[scenario.site])
     return estimated_fat_m(
-        sex=subject.sex, age_y=subject.age_y, height_m=subject.height_m, mass_kg=subject.mass_kg
+        sex=subject.sex,
+        age_y=subject.age_y,
+        height_m=subject.height_m,
+        mass_kg=subject.mass_kg,
+        body_fat_percent=subject.body_fat_percent,
     )
 
 

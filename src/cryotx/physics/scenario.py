@@ -145,6 +145,10 @@ class Subject(_Strict):
     mass_kg: float | None = Field(default=None, ge=10.0, le=350.0)
     fat_mm: dict[str, float] = Field(default_factory=dict)
     skinfold_mm: dict[str, float] = Field(default_factory=dict)
+    # Measured whole-body fat (DXA, bioimpedance, skinfold equations); replaces the BMI
+    # estimate (tissues.body_fat_percent).  Bounds: below about 2-5 % is essential fat
+    # only [ICRP2002]; 70 % is beyond the highest values reported for severe obesity.
+    body_fat_percent: float | None = Field(default=None, ge=2.0, le=70.0)
     core_temp_c: float | None = Field(default=None, ge=34.0, le=40.0)
 
     @model_validator(mode="after")

@@ -59,6 +59,7 @@ __all__ = [
     "body_fat_percent",
     "body_surface_area_m2",
     "estimated_fat_m",
+    "fat_fraction",
     "fat_from_skinfold_m",
     "max_fat_mm",
     "site_depth_m",
@@ -231,22 +232,40 @@ def body_surface_area_m2(*, height_m: float, mass_kg: float) -> float:
     return 0.007184 * mass_kg**0.425 * (height_m * 100.0) ** 0.725
 
 
+def fat_fraction(
+    *, sex: str, age_y: float, height_m: float, mass_kg: float, measured_percent: float | None
+) -> float:
+    """Whole-body fat fraction [-]: the measured percentage if there is one, else the
+    BMI estimate of :func:`body_fat_percent`; clipped to 3-60 %."""
+    percent = (
+        body_fat_percent(sex=sex, age_y=age_y, height_m=height_m, mass_kg=mass_kg)
+        if measured_percent is None
+        else measured_percent
+    )
+    return min(max(percent, 3.0), 60.0) / 100.0
+
+
 def estimated_fat_m(
-    *, sex: str, age_y: float | None, height_m: float | None, mass_kg: float | None
+    *,
+    sex: str,
+    age_y: float | None,
+    height_m: float | None,
+    mass_kg: float | None,
+    body_fat_percent: float | None = None,
 ) -> float:
     """Whole-body mean subcutaneous fat thickness [m] from sex, age, height and mass.
 
-    Fat mass from [Deurenberg1991]_, 80 % of it subcutaneous [ICRP2002]_, spread at
-    900 kg/m³ over the DuBois surface area [DuBois1916]_.  Missing values take the
-    reference adult of the same sex.  Clipped to 1-60 mm.
+    Fat mass from a measured ``body_fat_percent`` or else [Deurenberg1991]_, 80 % of it
+    subcutaneous [ICRP2002]_, spread at 900 kg/m³ over the DuBois surface area
+    [DuBois1916]_.  Missing values take the reference adult of the same sex.  Clipped to
+    1-60 mm.
     """
     ref = DEFAULT_SUBJECT[sex]
     age = ref.age_y if age_y is None else max(age_y, 18.0)
     height = ref.height_m if height_m is None else height_m
     mass = ref.mass_kg if mass_kg is None else mass_kg
-    fat_frac = (
-        min(max(body_fat_percent(sex=sex, age_y=age, height_m=height, mass_kg=mass), 3.0), 60.0)
-        / 100.0
+    fat_frac = fat_fraction(
+        sex=sex, age_y=age, height_m=height, mass_kg=mass, measured_percent=body_fat_percent
     )
     thickness = (
         SUBCUTANEOUS_FRACTION

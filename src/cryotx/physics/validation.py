@@ -25,6 +25,7 @@ import numpy as np
 
 from cryotx.data import data_path
 from cryotx.errors import InputError
+from cryotx.physics import tissues
 from cryotx.physics.engine import simulate
 from cryotx.physics.scenario import SKIN_SITES
 from cryotx.physics.wholebody.simulation import DEFAULTS as WHOLE_BODY_DEFAULTS
@@ -171,10 +172,37 @@ def _plan(
         subject_spec["skinfold_mm"] = {arm["site"]: _float(row["skinfold_mm"])}
     weights = (weights or {"female": 1, "male": 1}) if sex == "mixed" else {sex: 1}
     total = float(sum(weights.values()))
+    fat_by_sex = _group_fat_by_sex(subject_spec, weights) if sex == "mixed" else {}
     out = []
     for s, w in weights.items():
-        out.append(({**scenario, "subject": {"sex": s, **subject_spec}}, w / total))
+        spec = {**subject_spec, **({"body_fat_percent": fat_by_sex[s]} if fat_by_sex else {})}
+        out.append(({**scenario, "subject": {"sex": s, **spec}}, w / total))
     return out, probe, None
+
+
+def _group_fat_by_sex(subject: dict[str, Any], weights: dict[str, float]) -> dict[str, float]:
+    """Per-sex body fat of a mixed group that reports one mean body fat [%].
+
+    A group mean is not the body fat of its men nor of its women.  Each sex keeps the BMI
+    estimate's sex difference ([Deurenberg1991] in ``tissues.body_fat_percent``, 10.8
+    points at equal BMI and age) and all are shifted by the same amount, so that the
+    weighted mean is the reported one (docs/validation.md).  Empty without a group value.
+    """
+    group = subject.get("body_fat_percent")
+    if group is None:
+        return {}
+    estimate = {}
+    for sex in weights:
+        ref = tissues.DEFAULT_SUBJECT[sex]
+        estimate[sex] = tissues.body_fat_percent(
+            sex=sex,
+            age_y=max(float(subject.get("age_y", ref.age_y)), 18.0),
+            height_m=float(subject.get("height_m", ref.height_m)),
+            mass_kg=float(subject.get("mass_kg", ref.mass_kg)),
+        )
+    total = float(sum(weights.values()))
+    mean = sum(weights[sex] * estimate[sex] for sex in weights) / total
+    return {sex: round(estimate[sex] + float(group) - mean, 2) for sex in weights}
 
 
 def run_validation(*, data_dir: Path | None = None, engine: str = "numba") -> dict[str, Any]:

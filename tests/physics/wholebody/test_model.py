@@ -240,3 +240,33 @@ def test_basal_skin_flow_is_jos3s() -> None:
         * 3.6e6
     )
     assert np.allclose(l_per_h, reg.BFB_SKIN_L_PER_H * arrays.flow_scale[0], rtol=1e-9)
+
+
+def test_hyperthermic_immersion_converges_at_the_default_step() -> None:
+    """A body heated to a rectal 39.5 °C, then 15 min in stirred 2 °C water to the
+    shoulders (the gagnon2010 protocol): the 10 s default within 0.05 °C of 1 s.
+
+    With a uniform 10 s step the first step of the bath kept the hot state's dilated skin
+    flow for 10 s and the core fell about 0.3 °C too fast; the phase onset now runs at
+    1 s steps (docs/whole_body.md, Time step).  0.05 °C is a sixth of the issue's 0.3 °C.
+    """
+    from cryotx.physics.wholebody.boundary import IMMERSION_LEVELS, WATER_STIRRED_H_W_PER_M2_K
+
+    proto = Protocol(
+        body=body(),
+        pre_phases=(Phase(duration_s=1800.0, air_c=40.0, max_dt_s=30.0),),
+        phases=(
+            Phase(
+                duration_s=900.0,
+                air_c=25.0,
+                water_c=2.0,
+                water_level_frac=IMMERSION_LEVELS["shoulder"],
+                water_h_w_per_m2_k=WATER_STIRRED_H_W_PER_M2_K,
+            ),
+        ),
+        output_times_s=(0.0, 300.0, 600.0, 900.0),
+        initial_core_c=39.5,
+    )
+    coarse, fine = (simulate_protocols([proto], dt_s=dt) for dt in (10.0, 1.0))
+    assert fine.core_c[0, -1] < 39.0  # it does cool
+    np.testing.assert_allclose(coarse.core_c, fine.core_c, rtol=0, atol=0.05)

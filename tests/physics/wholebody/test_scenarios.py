@@ -119,6 +119,30 @@ def test_unknown_immersion_depth_and_joint_probe_are_refused() -> None:
     assert info.value.field == "probes.0.measure"
 
 
+def test_measured_body_fat_sizes_the_body() -> None:
+    """``subject.body_fat_percent`` replaces the BMI estimate: the fat layer scales with
+    it (0.8 of the fat mass under the skin), the body gets less dense and so larger, and
+    in cold water the leaner body's core falls faster."""
+    from cryotx.physics import parse_scenarios
+    from cryotx.physics.wholebody.body import build_bodies
+    from cryotx.physics.wholebody.simulation import build_protocol
+
+    def scenario(percent: float) -> dict[str, Any]:
+        base = wbc_scenario()
+        base["subject"] = {**base["subject"], "body_fat_percent": percent}
+        base["modality"] = {"kind": "cold_water", "agent_temp_c": 10.0, "immersion_depth": "neck"}
+        base["exposure_s"], base["follow_up_s"] = 900, 0
+        return base
+
+    specs = [build_protocol(s)[0].body for s in parse_scenarios([scenario(10.0), scenario(30.0)])]
+    assert [s.fat_percent for s in specs] == [10.0, 30.0]
+    bodies = build_bodies(specs)
+    np.testing.assert_allclose(bodies.fat_m[1] / bodies.fat_m[0], 3.0, rtol=1e-9)
+    assert np.all(bodies.outer_radius_m[1] > bodies.outer_radius_m[0])
+    r_lean, r_fat = simulate([scenario(10.0), scenario(30.0)])
+    assert r_lean.metrics["core_drop_c"] > r_fat.metrics["core_drop_c"]
+
+
 def test_time_step_beyond_the_stable_limit_is_refused() -> None:
     with pytest.raises(InputError) as info:
         simulate(wbc_scenario(), dt_s=60.0)

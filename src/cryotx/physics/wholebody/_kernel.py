@@ -5,10 +5,13 @@ Per body and time step (backward Euler in every segment, see docs/whole_body.md)
 1. thermoregulation signals from the current head-core and skin errors (JOS-3 structure,
    :mod:`.regulation`): skin blood flow, shivering, sweating, AVA and CIVD;
 2. per segment, the radial conduction-perfusion system (tridiagonal, Thomas algorithm)
-   with the surface exchange implicit in the skin temperature and the arterial (central
-   blood) temperature of the previous step;
-3. the enthalpy correction for freezing [Pham1985]_ (as the local engine does);
-4. the central blood pool, explicit (exactly conservative) or implicit (run-in only).
+   with the surface exchange implicit in the skin temperature, solved for two
+   right-hand sides: the tissue terms and the response to the arterial (central blood)
+   temperature;
+3. the central blood pool from its balance with the new tissue temperatures, so that
+   blood and tissue are implicit together (exactly conservative, stable at any step);
+4. the tissue temperatures and the enthalpy correction for freezing [Pham1985]_ (as the
+   local engine does).
 
 The tridiagonal solve is written inline rather than calling :func:`cryotx.physics._tridiag.solve`
 so that each body's 13 small systems stay in cache inside one ``prange`` iteration; the
@@ -23,12 +26,18 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["ENERGY_FIELDS", "run", "skin_flow_factor"]
+__all__ = ["ENERGY_FIELDS", "ONSET_DT_S", "ONSET_S", "run", "skin_flow_factor"]
 
 ENERGY_FIELDS = ("enthalpy_start_j", "enthalpy_end_j", "metabolic_j", "surface_j", "respiratory_j")
 
 # Indices fixed by segments.SEGMENTS.
 _HEAD, _CHEST, _BACK, _ABDOMEN, _LUMBAR, _HAND, _FOOT = 0, 2, 3, 4, 5, 8, 12
+# The first ONSET_S of every phase run at steps of at most ONSET_DT_S (see the phase loop):
+# with 10 s steps throughout, the one-step lag of the regulation at the start of a
+# 2 °C immersion of a hyperthermic body kept the dilated skin flow of the hot state for
+# the whole first step and cooled the core 0.2-0.3 °C too fast (docs/whole_body.md).
+ONSET_S = 60.0
+ONSET_DT_S = 1.0
 
 
 @njit(cache=True, inline="always")
@@ -112,7 +121,6 @@ def _body(
     blood,
     dt_max,
     regulate,
-    blood_implicit,
     skin_out,
     probe_out,
     core_out,
@@ -134,8 +142,12 @@ def _body(
     rhs = np.empty(n_node)
     cp = np.empty(n_node)
     dp = np.empty(n_node)
+    dq = np.empty(n_node)
     t_pred = np.empty(n_node)
-    w_node = np.empty(n_node)
+    w_seg = np.empty((n_seg, n_node))
+    x_seg = np.empty((n_seg, n_node))
+    y_seg = np.empty((n_seg, n_node))
+    surf_s = np.empty((n_seg, 5))
     skin_factor = np.ones(n_seg)
     err_sk = np.zeros(n_seg)
     surf_outer = temp[b, :, skin].copy()
@@ -164,10 +176,24 @@ def _body(
             phase_s[b, p, 6],
         )
         dt_phase = phase_s[b, p, 7] if phase_s[b, p, 7] > 0.0 else dt_max
-        n_steps = max(1, math.ceil(duration / dt_phase - 1e-9))
-        dt = duration / n_steps
+        # The regulation lags one step behind the temperatures; where the surroundings
+        # jump (the start of a phase) that lag matters most, so the phase opens with
+        # steps of at most ONSET_DT_S for its first ONSET_S.
+        onset = min(duration, ONSET_S) if dt_phase > ONSET_DT_S else 0.0
+        n_onset = math.ceil(onset / ONSET_DT_S - 1e-9) if onset > 0.0 else 0
+        n_main = (
+            max(1, math.ceil((duration - onset) / dt_phase - 1e-9))
+            if duration - onset > 1e-9
+            else 0
+        )
+        n_steps = n_onset + n_main
         for step in range(n_steps):
-            t_prev = t_begin + step * dt
+            if step < n_onset:
+                dt = onset / n_onset
+                t_prev = t_begin + step * dt
+            else:
+                dt = (duration - onset) / n_main
+                t_prev = t_begin + onset + (step - n_onset) * dt
             t_new = t_prev + dt
             # ---- 1. thermoregulation -------------------------------------------------
             shiv = 0.0
@@ -219,11 +245,14 @@ def _body(
                     q_total += met[b, s, j]
             q_total += q_work + shiv
             q_resp = 0.0014 * q_total * (34.0 - resp_c) + 0.0173 * q_total * (5.87 - resp_p)
-            # ---- 2. segments --------------------------------------------------------
-            exchange = 0.0  # sum of W_j (T_pred_j - T_blood) [W]
+            # ---- 2. segments: T = x + y * T_blood(new) -------------------------------
+            # Each segment's system is solved for two right-hand sides: everything but
+            # the arterial inflow (x), and the response to a unit blood temperature (y).
+            # The new blood temperature then follows from the pool balance, so tissue and
+            # blood are implicit together (backward Euler of the coupled system).
             w_total = 0.0
-            w_t_total = 0.0
-            surface = 0.0
+            wx_total = 0.0
+            wy_total = 0.0
             for s in range(n_seg):
                 q_musc = q_work * reg_s[5, s] + shiv * reg_s[3, s]
                 extra_musc = q_musc / 1.163 * 1e-3 / 3600.0 * rho_c_blood  # [Takahashi2021]
@@ -239,21 +268,16 @@ def _body(
                     )
                     if skin_base > 0.0:
                         w += extra_skin * perf_skin[b, s, j] / skin_base
-                    w_node[j] = w
+                    w_seg[s, j] = w
                     c_dt = cap[b, s, j] / dt
                     diag[j] = c_dt + w
-                    rhs[j] = (
-                        c_dt * temp[b, s, j]
-                        + w * blood[b]
-                        + met[b, s, j]
-                        + q_musc * mshare[b, s, j]
-                    )
+                    rhs[j] = c_dt * temp[b, s, j] + met[b, s, j] + q_musc * mshare[b, s, j]
                     lower[j] = 0.0
                     upper[j] = 0.0
                 if s == _CHEST:  # respiratory loss from the thoracic core, by perfusion
-                    w01 = w_node[0] + w_node[1]
-                    rhs[0] -= q_resp * w_node[0] / w01
-                    rhs[1] -= q_resp * w_node[1] / w01
+                    w01 = w_seg[s, 0] + w_seg[s, 1]
+                    rhs[0] -= q_resp * w_seg[s, 0] / w01
+                    rhs[1] -= q_resp * w_seg[s, 1] / w01
                 for j in range(n_node - 1):
                     g = cond[b, s, j]
                     diag[j] += g
@@ -299,23 +323,41 @@ def _body(
                 g_t = area[b, s] * (dry * u_air * t_op + wet * h_water * water_c)
                 diag[skin] += g_s
                 rhs[skin] += g_t - evap
-                # Thomas
+                surf_s[s, 0] = g_s
+                surf_s[s, 1] = g_t
+                surf_s[s, 2] = evap
+                surf_s[s, 3] = t_op
+                surf_s[s, 4] = u_air / (f_cl * h_tot) if dry > 0.0 else -1.0
+                # Thomas, two right-hand sides (rhs -> x, w -> y)
                 cp[0] = upper[0] / diag[0]
                 dp[0] = rhs[0] / diag[0]
+                dq[0] = w_seg[s, 0] / diag[0]
                 for j in range(1, n_node):
                     den = diag[j] - lower[j] * cp[j - 1]
                     cp[j] = upper[j] / den
                     dp[j] = (rhs[j] - lower[j] * dp[j - 1]) / den
-                t_pred[n_node - 1] = dp[n_node - 1]
+                    dq[j] = (w_seg[s, j] - lower[j] * dq[j - 1]) / den
+                x_seg[s, n_node - 1] = dp[n_node - 1]
+                y_seg[s, n_node - 1] = dq[n_node - 1]
                 for j in range(n_node - 2, -1, -1):
-                    t_pred[j] = dp[j] - cp[j] * t_pred[j + 1]
-                surface += (g_s * t_pred[skin] - g_t + evap) * dt
-                if dry > 0.0:
-                    surf_outer[s] = t_op + (t_pred[skin] - t_op) * u_air / (f_cl * h_tot)
+                    x_seg[s, j] = dp[j] - cp[j] * x_seg[s, j + 1]
+                    y_seg[s, j] = dq[j] - cp[j] * y_seg[s, j + 1]
                 for j in range(n_node):
-                    exchange += w_node[j] * (t_pred[j] - blood[b])
-                    w_total += w_node[j]
-                    w_t_total += w_node[j] * t_pred[j]
+                    w_total += w_seg[s, j]
+                    wx_total += w_seg[s, j] * x_seg[s, j]
+                    wy_total += w_seg[s, j] * y_seg[s, j]
+            # ---- 3. central blood: C (Tb' - Tb)/dt = sum w (T' - Tb'), T' = x + y Tb' ----
+            c_b = blood_cap / dt
+            blood[b] = (c_b * blood[b] + wx_total) / (c_b + w_total - wy_total)
+            # ---- 4. tissues, surface ledger, freezing ----------------------------------
+            surface = 0.0
+            for s in range(n_seg):
+                for j in range(n_node):
+                    t_pred[j] = x_seg[s, j] + y_seg[s, j] * blood[b]
+                surface += (surf_s[s, 0] * t_pred[skin] - surf_s[s, 1] + surf_s[s, 2]) * dt
+                if surf_s[s, 4] >= 0.0:
+                    surf_outer[s] = surf_s[s, 3] + (t_pred[skin] - surf_s[s, 3]) * surf_s[s, 4]
+                for j in range(n_node):
                     old = temp[b, s, j]
                     if lat[b, s, j] > 0.0 and (t_pred[j] < t_f0 or old < t_f0):
                         h_old = cap[b, s, j] * old + lat[b, s, j] * _liquid(old, t_f0, t_f1)
@@ -333,11 +375,6 @@ def _body(
                             break
                     if depth > frozen_out[b, s]:
                         frozen_out[b, s] = depth
-            # ---- 4. central blood ----------------------------------------------------
-            if blood_implicit:
-                blood[b] = (blood_cap * blood[b] + dt * w_t_total) / (blood_cap + dt * w_total)
-            else:
-                blood[b] += dt / blood_cap * exchange
             energy[b, 2] += q_total * dt
             energy[b, 3] += surface
             energy[b, 4] += q_resp * dt
@@ -393,7 +430,6 @@ def run(
     blood,
     dt_max,
     regulate,
-    blood_implicit,
     skin_out,
     probe_out,
     core_out,
@@ -424,7 +460,6 @@ def run(
             blood,
             dt_max,
             regulate,
-            blood_implicit,
             skin_out,
             probe_out,
             core_out,

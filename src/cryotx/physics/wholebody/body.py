@@ -105,13 +105,15 @@ def _pool_over_trunk(values: np.ndarray, core_tot: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BodySpec:
-    """One person: sex, anthropometry and optional measured fat per segment [m]."""
+    """One person: sex, anthropometry, optional measured fat per segment [m] and optional
+    measured whole-body fat [%] (else estimated from BMI, age and sex)."""
 
     male: bool
     age_y: float
     height_m: float
     mass_kg: float
     fat_m: dict[str, float]
+    fat_percent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -191,18 +193,18 @@ def build_bodies(
     mass = np.array([s.mass_kg for s in specs])
     age = np.array([s.age_y for s in specs])
     bsa = 0.007184 * mass**0.425 * (100.0 * height) ** 0.725  # [DuBois1916]
-    fat_pct = np.array(
+    fat_frac = np.array(
         [
-            tissues.body_fat_percent(
+            tissues.fat_fraction(
                 sex="male" if s.male else "female",
                 age_y=s.age_y,
                 height_m=s.height_m,
                 mass_kg=s.mass_kg,
+                measured_percent=s.fat_percent,
             )
             for s in specs
         ]
     )
-    fat_frac = np.clip(fat_pct, 3.0, 60.0) / 100.0
     area = bsa[:, None] * reg.LOCAL_BSA_FRAC[None, :]
     volume = mass[:, None] * MASS_FRAC[None, :] / _body_density_kg_per_m3(fat_frac)[:, None]
     sphere = SPHERE[None, :]
@@ -217,6 +219,7 @@ def build_bodies(
                 age_y=s.age_y,
                 height_m=s.height_m,
                 mass_kg=s.mass_kg,
+                body_fat_percent=s.fat_percent,
             )
             for s in specs
         ]

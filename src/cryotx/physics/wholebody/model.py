@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 DEFAULT_DT_S = 10.0  # meets the validation targets; see benchmarks/bench_whole_body.py
-MAX_DT_S = 30.0  # explicit central-blood update: dt * total perfusion / blood capacity < 1
+MAX_DT_S = 30.0  # the regulation lags one step behind the temperatures (docs/whole_body.md)
 _NEUTRAL_DT_S = 3600.0
 _NEUTRAL_STEPS = 48
 
@@ -296,7 +296,6 @@ def simulate_protocols(
         blood,
         _NEUTRAL_DT_S,
         False,
-        True,
         skin_o,
         probe_o,
         core_o,
@@ -332,7 +331,6 @@ def simulate_protocols(
             blood,
             dt_s,
             True,
-            False,
             skin_o,
             probe_o,
             core_o,
@@ -385,7 +383,6 @@ def simulate_protocols(
         blood,
         dt_s,
         True,
-        False,
         skin_o,
         probe_o,
         core_o,

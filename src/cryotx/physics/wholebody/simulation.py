@@ -287,6 +287,7 @@ def build_protocol(scenario: Scenario, *, prefix: str = "") -> tuple[Protocol, l
         height_m=ref.height_m if subject.height_m is None else subject.height_m,
         mass_kg=ref.mass_kg if subject.mass_kg is None else subject.mass_kg,
         fat_m=fat_m,
+        fat_percent=subject.body_fat_percent,
     )
     probes: list[tuple[str, float]] = []
     for i, probe in enumerate(scenario.probes):
@@ -302,7 +303,11 @@ def build_protocol(scenario: Scenario, *, prefix: str = "") -> tuple[Protocol, l
                 fat
                 if fat is not None
                 else tissues.estimated_fat_m(
-                    sex=subject.sex, age_y=body.age_y, height_m=body.height_m, mass_kg=body.mass_kg
+                    sex=subject.sex,
+                    age_y=body.age_y,
+                    height_m=body.height_m,
+                    mass_kg=body.mass_kg,
+                    body_fat_percent=body.fat_percent,
                 )
             )
             if probe.measure == "subcutaneous":
