@@ -63,6 +63,68 @@ def test_accounts_of_the_first_schema_keep_their_passwords_permanent(db: Databas
     assert row[0] == "old.admin" and not row[1]
 
 
+def _migrate(db: Database, revision: str) -> None:
+    """Downgrade to ``revision`` with foreign keys off on SQLite, as ``upgrade`` runs."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    sqlite = db.engine.dialect.name == "sqlite"
+    with db.engine.connect() as connection:
+        if sqlite:  # outside any transaction, or SQLite ignores it
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        connection.commit()
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def test_a_used_first_schema_database_upgrades_keeping_every_row(db: Database) -> None:
+    """0001 -> head with accounts that rows point at: 0002 rebuilds ``users`` on SQLite,
+    which must neither fail on the references nor cascade to the logins."""
+    _migrate(db, "0001")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, username, password_hash, role, active, created_at) "
+                "VALUES (3, 'nurse', 'x', 'operator', :yes, CURRENT_TIMESTAMP)"
+            ),
+            {"yes": True},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO auth_tokens (token_sha256, user_id, created_at, expires_at) "
+                "VALUES ('abc', 3, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO patients (id, given_name, family_name, sex, birth_date, fat_mm, "
+                "conditions, medications, events, created_at, updated_at) VALUES (7, 'Ann', "
+                "'Lee', 'female', '1968-03-01', '{}', '[]', '[]', '[]', CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO vital_signs (patient_id, measured_at, heart_rate_bpm, recorded_by) "
+                "VALUES (7, CURRENT_TIMESTAMP, 72, 3)"
+            )
+        )
+    upgrade(db.engine)
+    with db.read() as session:
+        user = session.execute(text("SELECT id, must_change_password FROM users")).one()
+        tokens = session.execute(text("SELECT user_id FROM auth_tokens")).all()
+        vitals = session.execute(text("SELECT patient_id, recorded_by FROM vital_signs")).all()
+    assert (user[0], bool(user[1])) == (3, False)
+    assert tokens == [(3,)] and vitals == [(7, 3)]
+    if db.engine.dialect.name == "sqlite":  # foreign keys are back on after the migration
+        with db.read() as session:
+            assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
 def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
     db = Database(f"sqlite:///{tmp_path}/x.sqlite3")
     with db.read() as session:

@@ -112,11 +112,24 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the Alembic migrations up to ``revision`` on ``engine``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-        connection.commit()
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        # Batch migrations rebuild SQLite tables (copy, DROP, rename); with foreign keys on,
+        # dropping a referenced table fails or cascades.  SQLite ignores this pragma inside
+        # a transaction, and any SQLAlchemy statement opens one, so it goes straight to the
+        # driver before the first statement (and back on after the commit).
+        if sqlite:
+            _driver(connection).execute("PRAGMA foreign_keys=OFF")
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                _driver(connection).execute("PRAGMA foreign_keys=ON")
+
+
+def _driver(connection: Any) -> Any:
+    """The DBAPI connection under a SQLAlchemy ``Connection`` (no transaction begun)."""
+    return connection.connection.driver_connection
