@@ -33,6 +33,33 @@ def test_errors_are_problem_details_naming_the_field(client: TestClient, headers
     assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
 
 
+def test_measured_body_fat_round_trip_and_refusals(client: TestClient, headers: H) -> None:
+    clin = headers["clinician"]
+    for percent in (1.0, 85.0):
+        refused = client.post(
+            "/api/patients", headers=clin, json={**PATIENT, "body_fat_percent": percent}
+        )
+        assert refused.status_code == 422
+        assert refused.json()["field"] == "body_fat_percent"
+    assert client.get("/api/patients", headers=clin).json()["total"] == 0
+    created = client.post("/api/patients", headers=clin, json={**PATIENT, "body_fat_percent": 31.5})
+    assert created.status_code == 201 and created.json()["body_fat_percent"] == 31.5
+    url = f"/api/patients/{created.json()['id']}"
+    assert client.get(url, headers=clin).json()["body_fat_percent"] == 31.5
+    for percent in (1.0, 85.0):
+        refused = client.patch(url, headers=clin, json={"body_fat_percent": percent})
+        assert (refused.status_code, refused.json()["field"]) == (422, "body_fat_percent")
+    changed = client.patch(url, headers=clin, json={"body_fat_percent": 28.0})
+    assert changed.status_code == 200 and changed.json()["body_fat_percent"] == 28.0
+    kept = client.patch(url, headers=clin, json={"mass_kg": 70})
+    assert kept.json()["body_fat_percent"] == 28.0
+    cleared = client.patch(url, headers=clin, json={"body_fat_percent": None})
+    assert cleared.status_code == 200 and cleared.json()["body_fat_percent"] is None
+    assert client.get(url, headers=clin).json()["body_fat_percent"] is None
+    unmeasured = client.post("/api/patients", headers=clin, json=PATIENT).json()
+    assert unmeasured["body_fat_percent"] is None
+
+
 def test_nothing_is_stored_when_input_is_refused(client: TestClient, headers: H) -> None:
     client.post(
         "/api/patients",
@@ -250,3 +277,24 @@ def test_revoked_bearer_tokens_are_refused_at_once(
     )
     assert changed.status_code == 200
     assert client.get("/api/patients", headers=second).status_code == 401
+
+
+def test_planning_sends_the_measured_body_fat_to_the_real_engine(
+    client: TestClient, headers: H
+) -> None:
+    """API -> record -> clinical core -> thermal engine, with no fat measured at the knee."""
+    clin = headers["clinician"]
+    pid = client.post(
+        "/api/patients",
+        headers=clin,
+        json={**PATIENT, "body_fat_percent": 38.0, "conditions": ["knee_osteoarthritis"]},
+    ).json()["id"]
+    planned = client.post(
+        f"/api/patients/{pid}/plans",
+        headers=clin,
+        json={"condition": "knee_osteoarthritis", "site": "knee", "modality": "ice_bag"},
+    )
+    assert planned.status_code == 201, planned.text
+    plan = planned.json()["plan"]
+    assert plan["dose"]["personalised"] is True
+    assert any("measured body fat (38.0 %)" in line for line in plan["dose"]["rationale"])

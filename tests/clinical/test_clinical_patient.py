@@ -26,6 +26,8 @@ def test_design_example_parses() -> None:
         ({"age_y": -1}, "age_y"),
         ({"height_m": 3.1}, "height_m"),
         ({"mass_kg": 0.5}, "mass_kg"),
+        ({"body_fat_percent": 1.0}, "body_fat_percent"),
+        ({"body_fat_percent": 85.0}, "body_fat_percent"),
         ({"conditions": ["raynaud", "chilblains"]}, "conditions.1"),
         ({"medications": ["aspirin"]}, "medications.0"),
         ({"events": [{"kind": "heart_attack", "date": "2026-01-01"}]}, "events.0.kind"),
@@ -48,6 +50,15 @@ def test_refusals_name_the_field(
     with pytest.raises(InputError) as error:
         parse_patient(healthy)
     assert error.value.field == field
+
+
+@pytest.mark.parametrize("percent", [2.0, 31.5, 70.0])
+def test_measured_body_fat_is_optional_within_2_to_70_percent(
+    healthy: dict[str, Any], percent: float
+) -> None:
+    assert parse_patient(healthy).body_fat_percent is None
+    healthy["body_fat_percent"] = percent
+    assert parse_patient(healthy).body_fat_percent == percent
 
 
 def test_not_an_object() -> None:

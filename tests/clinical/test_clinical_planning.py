@@ -238,3 +238,77 @@ def test_whole_body_batch_matches_single(healthy: dict[str, Any]) -> None:
         assert planned.dose.exposure_s == single.dose.exposure_s
         assert planned.dose.predicted == single.dose.predicted  # per-patient, batch-independent
         assert planned.dose.curves == single.dose.curves
+
+
+def _recording_engine(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Wrap the real engine and keep every scenario the planner sends it."""
+    real = cryotx.physics.simulate
+    sent: list[dict[str, Any]] = []
+
+    def recording(scenarios: Any) -> Any:
+        sent.extend(copy.deepcopy(list(scenarios)))
+        return real(scenarios)
+
+    monkeypatch.setattr(cryotx.physics, "simulate", recording)
+    return sent
+
+
+def test_measured_body_fat_goes_to_the_engine_and_the_rationale(
+    healthy: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Local: no fat measured at the thigh, so the engine estimates it from the body fat."""
+    sent = _recording_engine(monkeypatch)
+    patient = copy.deepcopy(healthy)
+    patient["conditions"] = ["tendinopathy"]
+    patient["body_fat_percent"] = 34.5
+    result = plan(patient, condition="tendinopathy", site="thigh_anterior")
+    subjects = [s["subject"] for s in sent if s["site"] == "thigh_anterior"]
+    # The patient's scenario carries it; the average-patient reference (sex only) does not.
+    assert {
+        "sex": "female",
+        "age_y": 40,
+        "height_m": 1.68,
+        "mass_kg": 66,
+        "body_fat_percent": 34.5,
+    } in subjects
+    assert all(s.get("body_fat_percent") in (None, 34.5) for s in subjects)
+    assert result.dose is not None and result.dose.personalised
+    assert any(
+        "thigh_anterior: engine's estimate from the measured body fat (34.5 %)" in line
+        for line in result.dose.rationale
+    )
+    sent.clear()
+    unmeasured = plan(_thigh(healthy, 12.0), condition="tendinopathy", site="thigh_anterior")
+    assert all("body_fat_percent" not in s["subject"] for s in sent)
+    assert unmeasured.dose is not None
+    assert any("12.0 mm (measured)" in line for line in unmeasured.dose.rationale)
+
+
+def test_measured_body_fat_changes_the_predicted_cooling(healthy: dict[str, Any]) -> None:
+    """More measured body fat, a thicker estimated fat layer: the muscle cools less."""
+    drops = []
+    for percent in (12.0, 45.0):
+        patient = copy.deepcopy(healthy)
+        patient["conditions"] = ["tendinopathy"]
+        patient["body_fat_percent"] = percent
+        result = plan(patient, condition="tendinopathy", site="thigh_anterior")
+        assert result.dose is not None and result.dose.curves is not None
+        muscle = result.dose.curves[1].temp_c
+        drops.append(muscle[0] - min(muscle))
+    assert drops[1] < drops[0]
+
+
+def test_whole_body_plan_sends_measured_body_fat_and_says_so(
+    healthy: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = _recording_engine(monkeypatch)
+    healthy["body_fat_percent"] = 27.0
+    result = plan(healthy, condition="fibromyalgia", site="whole_body", modality="wbc_chamber")
+    (scenario,) = [s for s in sent if s["site"] == "whole_body"]
+    assert scenario["subject"]["body_fat_percent"] == 27.0
+    assert result.dose is not None and result.dose.predicted is not None
+    assert "body fat: 27.0 % (measured)" in result.dose.rationale
+    del healthy["body_fat_percent"]
+    estimated = plan(healthy, condition="fibromyalgia", site="whole_body", modality="wbc_chamber")
+    assert estimated.dose is not None
+    assert any("body fat: engine's estimate" in line for line in estimated.dose.rationale)

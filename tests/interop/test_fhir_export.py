@@ -30,6 +30,7 @@ VERIFIED = {
     ("http://loinc.org", "97909-6"),  # ODI score (provisional)
     ("http://loinc.org", "8302-2"),  # body height
     ("http://loinc.org", "29463-7"),  # body weight
+    ("http://loinc.org", "41982-0"),  # percentage of body fat, measured (docs/fhir.md)
     ("http://snomed.info/sct", "26782000"),  # cryotherapy
 }
 FHIR_TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/"
@@ -45,6 +46,7 @@ def full_record(**overrides: Any) -> PatientRecord:
         "birth_date": "1968-03-01",
         "height_m": 1.64,
         "mass_kg": 71.0,
+        "body_fat_percent": 31.5,
         "fat_mm": {"knee": 11.0, "lumbar": 18.0},
         "conditions": ["knee_osteoarthritis", {"code": "hypertension", "onset_date": "2015-05-01"}],
         "medications": ["antihypertensive"],
@@ -285,6 +287,7 @@ def test_blood_pressure_panel_has_both_components(bundle: dict[str, Any]) -> Non
         ("2708-6", 97, "%"),
         ("8302-2", 164.0, "cm"),
         ("29463-7", 71.0, "kg"),
+        ("41982-0", 31.5, "%"),
     ],
 )
 def test_vital_sign_codes_and_ucum_units(
@@ -294,6 +297,18 @@ def test_vital_sign_codes_and_ucum_units(
     assert observation["valueQuantity"]["value"] == pytest.approx(value)
     assert observation["valueQuantity"]["code"] == unit
     assert observation["valueQuantity"]["system"] == "http://unitsofmeasure.org"
+
+
+def test_measured_body_fat_is_an_exam_observation_only_when_recorded(
+    bundle: dict[str, Any],
+) -> None:
+    (observation,) = by_code(bundle, "http://loinc.org", "41982-0")
+    assert observation["code"]["coding"][0]["display"] == "Percentage of body fat Measured"
+    assert observation["category"][0]["coding"][0]["code"] == "exam"
+    assert observation["effectiveDateTime"] == "2026-11-20T09:45:00Z"
+    unmeasured = export_bundle(full_record(body_fat_percent=None))
+    assert by_code(unmeasured, "http://loinc.org", "41982-0") == []
+    assert len(unmeasured["entry"]) == len(bundle["entry"]) - 1
 
 
 def test_pulse_oximetry_carries_both_codes(bundle: dict[str, Any]) -> None:

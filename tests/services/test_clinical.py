@@ -9,7 +9,13 @@ import pytest
 
 from cryotx.services import clinical, records
 from cryotx.services._common import Actor, NotFound, PermissionDenied
-from cryotx.services.schemas import PatientPublic, PlanRequest, ScreeningRequest, VitalCreate
+from cryotx.services.schemas import (
+    PatientPublic,
+    PatientUpdate,
+    PlanRequest,
+    ScreeningRequest,
+    VitalCreate,
+)
 from cryotx.store.db import Database
 
 
@@ -68,6 +74,17 @@ def test_plan_is_stored_as_returned(
             patient.id,
             PlanRequest(condition="knee_osteoarthritis", site="knee"),
         )
+
+
+def test_measured_body_fat_reaches_the_clinical_core(
+    db: Database, staff: dict[str, Actor], patient: PatientPublic, fake_core: list[dict[str, Any]]
+) -> None:
+    request = PlanRequest(condition="knee_osteoarthritis", site="knee")
+    clinical.plan_patient(db, staff["clinician"], patient.id, request)
+    assert "body_fat_percent" not in fake_core[-1]["patient"]  # not measured: not sent
+    records.update_patient(db, staff["clinician"], patient.id, PatientUpdate(body_fat_percent=29.0))
+    clinical.plan_patient(db, staff["clinician"], patient.id, request)
+    assert fake_core[-1]["patient"]["body_fat_percent"] == 29.0
 
 
 def test_age_in_completed_years() -> None:

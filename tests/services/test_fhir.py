@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
+from fhir.resources.R4B.observation import Observation
 
 from cryotx.errors import InputError
 from cryotx.services import fhir, records
@@ -13,6 +15,7 @@ from cryotx.services.schemas import (
     AdverseEventCreate,
     InstrumentCreate,
     PatientPublic,
+    PatientUpdate,
     SessionCreate,
     SessionEnd,
     VitalCreate,
@@ -78,6 +81,41 @@ def test_bundle_holds_the_whole_record(
     assert {"72514-3", "8480-6", "8867-4", "8310-5"} <= codes or {"72514-3", "85354-9"} <= codes
     with pytest.raises(PermissionDenied):
         fhir.export_patient_bundle(db, operator, pid)
+
+
+def _body_fat_observations(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        entry["resource"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "Observation"
+        and any(
+            (c.get("system"), c.get("code")) == ("http://loinc.org", "41982-0")
+            for c in entry["resource"]["code"]["coding"]
+        )
+    ]
+
+
+def test_measured_body_fat_is_exported_only_when_recorded(
+    db: Database, staff: dict[str, Actor], patient: PatientPublic
+) -> None:
+    clinician = staff["clinician"]
+    assert _body_fat_observations(fhir.export_patient_bundle(db, clinician, patient.id)) == []
+    records.update_patient(db, clinician, patient.id, PatientUpdate(body_fat_percent=33.4))
+    bundle = fhir.export_patient_bundle(db, clinician, patient.id)
+    (observation,) = _body_fat_observations(bundle)
+    assert observation["valueQuantity"] == {
+        "value": 33.4,
+        "unit": "%",
+        "system": "http://unitsofmeasure.org",
+        "code": "%",
+    }
+    assert observation["status"] == "final"
+    assert observation["code"]["coding"][0]["display"] == "Percentage of body fat Measured"
+    patient_url = next(
+        e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
+    assert observation["subject"] == {"reference": patient_url}
+    Observation.model_validate(observation)
 
 
 def test_fhir_patient_import_creates_an_audited_patient(

@@ -73,6 +73,50 @@ def test_every_change_to_a_record_is_audited(
     assert (update.before["mass_kg"], update.after["mass_kg"]) == (71.0, 69.5)
 
 
+def test_measured_body_fat_is_stored_changed_cleared_and_audited(
+    db: Database, staff: dict[str, Actor], patient: PatientPublic
+) -> None:
+    clinician, pid = staff["clinician"], patient.id
+    assert patient.body_fat_percent is None  # not measured
+    measured = records.update_patient(db, clinician, pid, PatientUpdate(body_fat_percent=31.5))
+    assert measured.body_fat_percent == 31.5
+    untouched = records.update_patient(db, clinician, pid, PatientUpdate(mass_kg=70.0))
+    assert untouched.body_fat_percent == 31.5  # only the fields sent are changed
+    cleared = records.update_patient(
+        db, clinician, pid, PatientUpdate.model_validate({"body_fat_percent": None})
+    )
+    assert cleared.body_fat_percent is None
+    assert records.get_patient(db, clinician, pid).body_fat_percent is None
+    entries = records.list_audit(db, clinician, limit=10, offset=0, patient_id=pid).items
+    trail = [
+        (e.before["body_fat_percent"], e.after["body_fat_percent"])
+        for e in entries
+        if e.action == "update" and e.before is not None and e.after is not None
+    ]
+    assert trail == [(None, 31.5), (31.5, 31.5), (31.5, None)]
+    created = records.create_patient(
+        db,
+        clinician,
+        PatientCreate(
+            given_name="Bo",
+            family_name="Ek",
+            sex="male",
+            birth_date=datetime(1970, 1, 2, tzinfo=UTC).date(),
+            body_fat_percent=18.2,
+        ),
+    )
+    assert records.get_patient(db, clinician, created.id).body_fat_percent == 18.2
+
+
+@pytest.mark.parametrize("percent", [1.0, 85.0])
+def test_body_fat_outside_2_to_70_percent_is_refused(percent: float) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        PatientUpdate(body_fat_percent=percent)
+    assert error.value.errors()[0]["loc"] == ("body_fat_percent",)
+
+
 def test_a_failed_audit_write_leaves_nothing_half_written(
     db: Database, staff: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
 ) -> None:

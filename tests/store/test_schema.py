@@ -81,6 +81,59 @@ def _migrate(db: Database, revision: str) -> None:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
+def _columns(db: Database, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {column["name"] for column in inspect(db.engine).get_columns(table)}
+
+
+def test_patients_of_0002_keep_their_rows_and_get_no_body_fat(db: Database) -> None:
+    """0002 -> 0003: patients and their rows stay; body fat is NULL (not measured)."""
+    _migrate(db, "0002")
+    assert "body_fat_percent" not in _columns(db, "patients")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO patients (id, given_name, family_name, sex, birth_date, height_m, "
+                "mass_kg, fat_mm, conditions, medications, events, created_at, updated_at) "
+                "VALUES (7, 'Ann', 'Lee', 'female', '1968-03-01', 1.64, 71.0, "
+                "'{\"knee\": 11.0}', '[\"knee_osteoarthritis\"]', '[]', '[]', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO users (id, username, password_hash, role, active, created_at) "
+                "VALUES (3, 'nurse', 'x', 'operator', :yes, CURRENT_TIMESTAMP)"
+            ),
+            {"yes": True},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO vital_signs (patient_id, measured_at, heart_rate_bpm, recorded_by) "
+                "VALUES (7, CURRENT_TIMESTAMP, 72, 3)"
+            )
+        )
+    upgrade(db.engine)
+    with db.read() as session:
+        patient = session.execute(
+            text("SELECT id, family_name, mass_kg, fat_mm, body_fat_percent FROM patients")
+        ).one()
+        vitals = session.execute(text("SELECT patient_id, heart_rate_bpm FROM vital_signs")).all()
+    assert patient[:3] == (7, "Lee", 71.0)
+    assert "knee" in str(patient[3])
+    assert patient[4] is None
+    assert vitals == [(7, 72.0)]
+    with db.write() as session:
+        session.execute(text("UPDATE patients SET body_fat_percent = 31.5 WHERE id = 7"))
+    _migrate(db, "0002")
+    assert "body_fat_percent" not in _columns(db, "patients")
+    with db.read() as session:
+        kept = session.execute(text("SELECT id, mass_kg FROM patients")).all()
+        vitals = session.execute(text("SELECT patient_id FROM vital_signs")).all()
+    assert kept == [(7, 71.0)] and vitals == [(7,)]
+
+
 def test_a_used_first_schema_database_upgrades_keeping_every_row(db: Database) -> None:
     """0001 -> head with accounts that rows point at: 0002 rebuilds ``users`` on SQLite,
     which must neither fail on the references nor cascade to the logins."""

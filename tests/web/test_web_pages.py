@@ -153,6 +153,14 @@ def test_bad_input_is_shown_next_to_the_field(app_db: tuple[TestClient, Database
     fat = client.post("/patients/new", data={**ana, "birth_date": "1968-02-01", "fat_mm": "12"})
     assert fat.status_code == 400
     assert 'id="e-fat_site"' in fat.text
+    for percent in ("1", "85"):
+        body_fat = client.post(
+            "/patients/new", data={**ana, "birth_date": "1968-02-01", "body_fat_percent": percent}
+        )
+        assert body_fat.status_code == 400
+        assert 'id="e-body_fat_percent"' in body_fat.text
+        assert f'value="{percent}"' in body_fat.text  # kept for correction
+    assert records.list_patients(db, Actor(2, "c", "clinician"), limit=5, offset=0).total == 0
     patient_id = make_patient(db)
     vitals = client.post(
         f"/patients/{patient_id}/vitals/new",
@@ -331,15 +339,19 @@ def test_clinician_edits_a_patient(app_db: tuple[TestClient, Database]) -> None:
             birth_date=date(1968, 3, 1),
             height_m=1.64,
             mass_kg=71,
+            body_fat_percent=33.0,
             fat_mm={"knee": 11.0, "lumbar": 18.0},
             conditions=["knee_osteoarthritis", "hypertension"],
             events=[{"kind": "stroke", "date": date(2020, 5, 1)}],
         ),  # type: ignore[list-item]
     )
     csrf = log_in(client, "clinician1")
+    assert "33.0 % (measured)" in main_text(client.get(f"/patients/{patient.id}").text)
     form = client.get(f"/patients/{patient.id}/edit")
     assert form.status_code == 200
     assert 'value="164"' in form.text and 'name="fat_mm__lumbar"' in form.text
+    assert re.search(r'id="f-body_fat_percent"[^>]*value="33"[^>]*min="2" max="70"', form.text)
+    assert "Body fat [%] (measured; leave empty if not measured)" in form.text
     saved = client.post(
         f"/patients/{patient.id}/edit",
         data={
@@ -350,6 +362,7 @@ def test_clinician_edits_a_patient(app_db: tuple[TestClient, Database]) -> None:
             "birth_date": "1968-03-01",
             "height_cm": "",
             "mass_kg": "69.5",
+            "body_fat_percent": "31,5",
             "fat_mm__knee": "10.5",
             "fat_mm__lumbar": "",
             "fat_site": "calf",
@@ -365,6 +378,8 @@ def test_clinician_edits_a_patient(app_db: tuple[TestClient, Database]) -> None:
     stored = records.get_patient(db, clinician, patient.id)
     assert stored.family_name == "Novak-Horvat"
     assert stored.height_m is None and stored.mass_kg == 69.5
+    assert stored.body_fat_percent == 31.5
+    assert "31.5 % (measured)" in main_text(client.get(f"/patients/{patient.id}").text)
     assert stored.fat_mm == {"knee": 10.5, "calf": 8.0}
     assert stored.conditions == ["knee_osteoarthritis"]
     assert stored.medications == ["antihypertensive"]
@@ -381,6 +396,26 @@ def test_clinician_edits_a_patient(app_db: tuple[TestClient, Database]) -> None:
     )
     assert refused.status_code == 400 and 'id="e-given_name"' in refused.text
     assert records.get_patient(db, clinician, patient.id).family_name == "Novak-Horvat"
+    edit = {
+        "csrf_token": csrf,
+        "given_name": "Ana",
+        "family_name": "Novak-Horvat",
+        "sex": "female",
+        "birth_date": "1968-03-01",
+        "mass_kg": "69.5",
+    }
+    too_much = client.post(f"/patients/{patient.id}/edit", data={**edit, "body_fat_percent": "85"})
+    assert too_much.status_code == 400 and 'id="e-body_fat_percent"' in too_much.text
+    assert records.get_patient(db, clinician, patient.id).body_fat_percent == 31.5
+    emptied = client.post(
+        f"/patients/{patient.id}/edit",
+        data={**edit, "body_fat_percent": ""},
+        follow_redirects=False,
+    )
+    assert emptied.status_code == 303
+    assert records.get_patient(db, clinician, patient.id).body_fat_percent is None
+    record = main_text(client.get(f"/patients/{patient.id}").text)
+    assert "not measured (estimated from BMI, age and sex)" in record
     client.cookies.clear()
     log_in(client, "operator1")
     assert client.get(f"/patients/{patient.id}/edit").status_code == 403

@@ -1,8 +1,9 @@
 """Dose sizing with the thermal engine: the exposure this patient should receive.
 
 For a local modality the patient is simulated (their fat at the site, or the engine's
-population estimate; the device and its settings) for the longest exposure the evidence
-allows. From the predicted skin temperature the *analgesic window* is read:
+estimate from their measured whole-body fat, or else from BMI, age and sex; the device and
+its settings) for the longest exposure the evidence allows. From the predicted skin
+temperature the *analgesic window* is read:
 
 - it opens when the skin first reaches the analgesic range, at or below 13.6 °C
   [Bugaj1975]_;
@@ -20,7 +21,8 @@ cool by the same amount, within the window. More fat over the site means slower 
 depth and a longer exposure, or a warning that the trials' cooling cannot be reached safely.
 
 Whole- and partial-body sessions are capped by the evidence: 3 minutes, 2 for a first
-session [Fusion]_; the engine predicts the skin curves when it supports them.
+session [Fusion]_; the engine predicts the skin curves when it supports them, with the
+patient's measured body fat when it is recorded.
 
 References
 ----------
@@ -149,7 +151,16 @@ def _subject(patient: Patient | None, *, sex: str, site: str) -> dict[str, Any]:
         subject["mass_kg"] = patient.mass_kg
     if site in patient.fat_mm:
         subject["fat_mm"] = {site: patient.fat_mm[site]}
+    if patient.body_fat_percent is not None:
+        subject["body_fat_percent"] = patient.body_fat_percent
     return subject
+
+
+def _body_fat_line(patient: Patient) -> str:
+    """The rationale line that says whether whole-body fat was measured."""
+    if patient.body_fat_percent is not None:
+        return f"body fat: {patient.body_fat_percent:.1f} % (measured)"
+    return "body fat: engine's estimate from BMI, age and sex (not measured)"
 
 
 def _depth_probe(site: str) -> dict[str, Any]:
@@ -413,11 +424,15 @@ def _local_dose(
             f"{target_s / 60:.1f} min for this patient"
         )
     fat = patient.fat_mm.get(site)
-    rationale.append(
-        f"fat at the {site}: {fat:.1f} mm (measured)"
-        if fat is not None
-        else f"fat at the {site}: engine's population estimate (not measured)"
-    )
+    if fat is not None:
+        rationale.append(f"fat at the {site}: {fat:.1f} mm (measured)")
+    elif patient.body_fat_percent is not None:
+        rationale.append(
+            f"fat at the {site}: engine's estimate from the measured body fat "
+            f"({patient.body_fat_percent:.1f} %); the site was not measured"
+        )
+    else:
+        rationale.append(f"fat at the {site}: engine's population estimate (not measured)")
     dose = Dose(
         exposure_s=float(exposure),
         window_s=window,
@@ -495,6 +510,7 @@ def _whole_body(patient: Patient, protocol: Protocol, outcome: Any) -> tuple[Dos
         )
     ]
     warnings.extend(str(w) for w in result.warnings)
+    rationale.append(_body_fat_line(patient))
     predicted = _metrics(result)
     mean_skin = np.asarray(result.probes[0].temp_c, dtype=float)
     reached = np.nonzero((time_s <= exposure + 1e-9) & (mean_skin <= ANALGESIA_SKIN_C))[0]

@@ -100,6 +100,9 @@ class Patient(BaseModel):
     height_m: float | None = Field(default=None, ge=0.45, le=2.5)
     mass_kg: float | None = Field(default=None, ge=2, le=350)
     fat_mm: dict[str, float] = Field(default_factory=dict)
+    # Measured whole-body fat [%] (DXA, bioimpedance); None = not measured, the engine then
+    # estimates it from BMI, age and sex. Bounds of the physics contract (Subject).
+    body_fat_percent: float | None = Field(default=None, ge=2, le=70)
     conditions: tuple[str, ...] = ()
     medications: tuple[str, ...] = ()
     events: tuple[Event, ...] = ()

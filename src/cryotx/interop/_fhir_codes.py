@@ -22,6 +22,7 @@ from cryotx.errors import InputError
 
 __all__ = [
     "AE_SEVERITY",
+    "BODY_FAT",
     "BODY_HEIGHT",
     "BODY_TEMP",
     "BODY_WEIGHT",
@@ -100,6 +101,9 @@ SPO2_PULSE_OX = ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximet
 # https://hl7.org/fhir/2021Mar/bodyheight.html
 BODY_HEIGHT = ("8302-2", "Body height", "cm")
 BODY_WEIGHT = ("29463-7", "Body weight", "kg")
+# Measured whole-body fat: the Open mHealth to FHIR IG maps its body-fat-percentage schema to
+# this code (https://github.com/openmhealth/OMH-on-FHIR); not in the R4 vital-signs value set.
+BODY_FAT = ("41982-0", "Percentage of body fat Measured", "%")
 # [ClinicalNotes] 4.2: pain severity 0-10 verbal numeric rating; for 0-10 NRS only.
 PAIN_NRS = ("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported", "{score}")
 # [ClinicalNotes] 4.2: ODI score, from a draft IG only: provisional, local code sent beside it.

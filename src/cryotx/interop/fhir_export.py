@@ -36,6 +36,7 @@ from pydantic import ValidationError
 
 from cryotx.interop._fhir_codes import (
     AE_SEVERITY,
+    BODY_FAT,
     BODY_HEIGHT,
     BODY_TEMP,
     BODY_WEIGHT,
@@ -309,6 +310,18 @@ def _anthropometry(builder: _Builder, record: PatientRecord) -> Iterable[dict[st
                 when=when,
                 value=quantity_of(reading, unit),
             )
+    if record.body_fat_percent is not None:
+        # Built as height and weight are, but category `exam`: 41982-0 is not a code of the
+        # R4 vital-signs profiles, which a `vital-signs` category would invoke.
+        code, display, unit = BODY_FAT
+        yield _observation(
+            builder,
+            f"body-fat-{record.patient_id}",
+            coding=[coding_of(LOINC, code, display)],
+            category=category_of("exam", "Exam"),
+            when=when,
+            value=quantity_of(record.body_fat_percent, unit),
+        )
     for site, fat_mm in sorted(record.fat_mm.items()):
         # No verified LOINC/SNOMED code for subcutaneous fat thickness at a site: local code.
         yield _observation(

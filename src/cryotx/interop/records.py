@@ -194,6 +194,7 @@ class PatientRecord(_Snapshot):
     height_m: float | None = Field(default=None, gt=0.3, lt=2.8)
     mass_kg: float | None = Field(default=None, gt=1, lt=400)
     fat_mm: dict[Code, Annotated[float, Field(ge=0, le=200)]] = Field(default_factory=dict)
+    body_fat_percent: float | None = Field(default=None, gt=0, lt=100)  # measured, whole body
     conditions: list[ConditionEntry] = Field(default_factory=list)
     medications: list[Code] = Field(default_factory=list)
     events: list[EventEntry] = Field(default_factory=list)

@@ -129,6 +129,8 @@ def clinical_patient(
         data["height_m"] = patient.height_m
     if patient.mass_kg is not None:
         data["mass_kg"] = patient.mass_kg
+    if patient.body_fat_percent is not None:
+        data["body_fat_percent"] = patient.body_fat_percent
     return data
 
 

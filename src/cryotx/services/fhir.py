@@ -97,6 +97,7 @@ def _record(session: Session, patient: Patient) -> PatientRecord:
             "height_m": patient.height_m,
             "mass_kg": patient.mass_kg,
             "fat_mm": patient.fat_mm or {},
+            "body_fat_percent": patient.body_fat_percent,
             "conditions": list(patient.conditions or []),
             "medications": list(patient.medications or []),
             "events": list(patient.events or []),

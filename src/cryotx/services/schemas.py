@@ -129,6 +129,8 @@ class PatientCreate(_In):
     fat_mm: dict[Code, Annotated[float, Field(ge=0.0, le=200.0)]] = Field(
         default_factory=dict, max_length=32
     )
+    # Measured whole-body fat (DXA, bioimpedance); bounds of the physics contract.
+    body_fat_percent: float | None = Field(default=None, ge=2.0, le=70.0)
     conditions: list[Code] = Field(default_factory=list, max_length=64)
     medications: list[Code] = Field(default_factory=list, max_length=64)
     events: list[EventIn] = Field(default_factory=list, max_length=64)
@@ -146,6 +148,7 @@ class PatientUpdate(_In):
     fat_mm: dict[Code, Annotated[float, Field(ge=0.0, le=200.0)]] | None = Field(
         default=None, max_length=32
     )
+    body_fat_percent: float | None = Field(default=None, ge=2.0, le=70.0)
     conditions: list[Code] | None = Field(default=None, max_length=64)
     medications: list[Code] | None = Field(default=None, max_length=64)
     events: list[EventIn] | None = Field(default=None, max_length=64)
@@ -162,6 +165,7 @@ class PatientPublic(BaseModel):
     height_m: float | None
     mass_kg: float | None
     fat_mm: dict[str, float]
+    body_fat_percent: float | None
     conditions: list[str]
     medications: list[str]
     events: list[dict[str, Any]]

@@ -95,6 +95,8 @@ class Patient(Base):
     height_m: Mapped[float | None] = mapped_column(Float)
     mass_kg: Mapped[float | None] = mapped_column(Float)
     fat_mm: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Measured whole-body fat [%]; NULL = not measured (migration 0003).
+    body_fat_percent: Mapped[float | None] = mapped_column(Float)
     conditions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     medications: Mapped[list[Any]] = mapped_column(JSON, default=list)
     events: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -82,6 +82,9 @@ def patient_payload(form: FormData) -> dict[str, Any]:
     mass_kg = _number(form, "mass_kg")
     if mass_kg is not None:
         payload["mass_kg"] = mass_kg
+    body_fat = _number(form, "body_fat_percent")
+    if body_fat is not None:
+        payload["body_fat_percent"] = body_fat
     site, fat_mm = text(form, "fat_site"), _number(form, "fat_mm")
     if site and fat_mm is not None:
         payload["fat_mm"] = {site: fat_mm}
@@ -226,6 +229,9 @@ def patient_values(patient: Any) -> dict[str, Any]:
         "birth_date": patient.birth_date.isoformat(),
         "height_cm": "" if patient.height_m is None else f"{patient.height_m * 100:g}",
         "mass_kg": "" if patient.mass_kg is None else f"{patient.mass_kg:g}",
+        "body_fat_percent": (
+            "" if patient.body_fat_percent is None else f"{patient.body_fat_percent:g}"
+        ),
         "conditions": list(patient.conditions),
         "medications": list(patient.medications),
     }
@@ -239,8 +245,8 @@ def patient_values(patient: Any) -> dict[str, Any]:
 def patient_edit_payload(form: FormData, *, events: list[dict[str, Any]]) -> dict[str, Any]:
     """``PatientUpdate`` fields from the edit form: every field is sent, like a replacement.
 
-    Emptied height or mass clear them; an emptied fat field removes that site; recorded
-    events stay unless their "keep" box is unticked, and a new event may be added.
+    Emptied height, mass or body fat clear them; an emptied fat field removes that site;
+    recorded events stay unless their "keep" box is unticked, and a new event may be added.
     """
     payload = patient_payload(form)
     fat: dict[str, Any] = {}
@@ -253,6 +259,7 @@ def patient_edit_payload(form: FormData, *, events: list[dict[str, Any]]) -> dic
     payload["fat_mm"] = fat
     payload.setdefault("height_m", None)
     payload.setdefault("mass_kg", None)
+    payload.setdefault("body_fat_percent", None)
     kept = [
         {"kind": event["kind"], "date": event["date"]}
         for index, event in enumerate(events)
