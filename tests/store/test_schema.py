@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,6 +12,27 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cryotx.store.db import MIGRATIONS_DIR, Database, upgrade
 from cryotx.store.models import Base
+
+
+def _add_nurse(connection: Any) -> None:
+    """An operator account (id 3) for rows that name who recorded them."""
+    connection.execute(
+        text(
+            "INSERT INTO users (id, username, password_hash, role, active, created_at) "
+            "VALUES (3, 'nurse', 'x', 'operator', :yes, CURRENT_TIMESTAMP)"
+        ),
+        {"yes": True},
+    )
+
+
+def _add_vital_sign(connection: Any) -> None:
+    """A heart rate of patient 7, recorded by account 3."""
+    connection.execute(
+        text(
+            "INSERT INTO vital_signs (patient_id, measured_at, heart_rate_bpm, recorded_by) "
+            "VALUES (7, CURRENT_TIMESTAMP, 72, 3)"
+        )
+    )
 
 
 def _head() -> str:
@@ -101,19 +124,8 @@ def test_patients_of_0002_keep_their_rows_and_get_no_body_fat(db: Database) -> N
                 "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
             )
         )
-        connection.execute(
-            text(
-                "INSERT INTO users (id, username, password_hash, role, active, created_at) "
-                "VALUES (3, 'nurse', 'x', 'operator', :yes, CURRENT_TIMESTAMP)"
-            ),
-            {"yes": True},
-        )
-        connection.execute(
-            text(
-                "INSERT INTO vital_signs (patient_id, measured_at, heart_rate_bpm, recorded_by) "
-                "VALUES (7, CURRENT_TIMESTAMP, 72, 3)"
-            )
-        )
+        _add_nurse(connection)
+        _add_vital_sign(connection)
     upgrade(db.engine)
     with db.read() as session:
         patient = session.execute(
@@ -139,13 +151,7 @@ def test_a_used_first_schema_database_upgrades_keeping_every_row(db: Database) -
     which must neither fail on the references nor cascade to the logins."""
     _migrate(db, "0001")
     with db.engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO users (id, username, password_hash, role, active, created_at) "
-                "VALUES (3, 'nurse', 'x', 'operator', :yes, CURRENT_TIMESTAMP)"
-            ),
-            {"yes": True},
-        )
+        _add_nurse(connection)
         connection.execute(
             text(
                 "INSERT INTO auth_tokens (token_sha256, user_id, created_at, expires_at) "
@@ -160,12 +166,7 @@ def test_a_used_first_schema_database_upgrades_keeping_every_row(db: Database) -
                 "CURRENT_TIMESTAMP)"
             )
         )
-        connection.execute(
-            text(
-                "INSERT INTO vital_signs (patient_id, measured_at, heart_rate_bpm, recorded_by) "
-                "VALUES (7, CURRENT_TIMESTAMP, 72, 3)"
-            )
-        )
+        _add_vital_sign(connection)
     upgrade(db.engine)
     with db.read() as session:
         user = session.execute(text("SELECT id, must_change_password FROM users")).one()
