@@ -186,7 +186,8 @@ def _group_fat_by_sex(subject: dict[str, Any], weights: dict[str, float]) -> dic
     A group mean is not the body fat of its men nor of its women.  Each sex keeps the BMI
     estimate's sex difference ([Deurenberg1991] in ``tissues.body_fat_percent``, 10.8
     points at equal BMI and age) and all are shifted by the same amount, so that the
-    weighted mean is the reported one (docs/validation.md).  Empty without a group value.
+    weighted mean is the reported one (docs/whole_body.md, gagnon2010).  Empty without a
+    group value.
     """
     group = subject.get("body_fat_percent")
     if group is None:
