@@ -42,7 +42,7 @@ from cryotx.physics import validation as val
 from cryotx.physics.wholebody import BodySpec, Phase, Protocol, simulate_protocols
 from cryotx.physics.wholebody import body as wb_body
 from cryotx.physics.wholebody import boundary as bnd
-from cryotx.physics.wholebody._kernel import ONSET_DT_S, ONSET_S
+from cryotx.physics.wholebody._kernel import ONSET_DT_S, onset_ramp
 from cryotx.physics.wholebody.model import DEFAULT_DT_S, NEUTRAL_PHASE
 from cryotx.physics.wholebody.segments import SEGMENT_INDEX, SEGMENTS
 from cryotx.physics.wholebody.simulation import build_protocol, hardy_dubois_weights, mean_skin
@@ -128,14 +128,14 @@ def _jos_setup(model, phase: Phase) -> None:  # type: ignore[no-untyped-def]
 
 
 def _jos_steps(duration_s: float) -> list[float]:
-    """JOS-3's steps through one phase: the same onset steps as CryoTx's kernel (at most
-    ONSET_DT_S for the first ONSET_S), then JOS_DT_S; both models' regulation lags one
-    step behind their temperatures, and the accuracy comparison should not reward it."""
-    onset = min(duration_s, ONSET_S)
-    n_onset = math.ceil(onset / ONSET_DT_S - 1e-9)
+    """JOS-3's steps through one phase: the same opening ramp as CryoTx's kernel
+    (``onset_ramp``), then JOS_DT_S; both models' regulation lags one step behind their
+    temperatures, and the accuracy comparison should not reward it."""
+    onset, n_onset = onset_ramp(JOS_DT_S, duration_s)
     rest = duration_s - onset
     n_main = math.ceil(rest / JOS_DT_S - 1e-9) if rest > 1e-9 else 0
-    return [onset / n_onset] * n_onset + ([rest / n_main] * n_main if n_main else [])
+    ramp = [ONSET_DT_S * 2.0 ** (k // 2) for k in range(n_onset)]
+    return ramp + ([rest / n_main] * n_main if n_main else [])
 
 
 def _run_jos(proto: Protocol, *, sex: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -247,8 +247,9 @@ def test_hyperthermic_immersion_converges_at_the_default_step() -> None:
     shoulders (the gagnon2010 protocol): the 10 s default within 0.05 °C of 1 s.
 
     With a uniform 10 s step the first step of the bath kept the hot state's dilated skin
-    flow for 10 s and the core fell about 0.3 °C too fast; the phase onset now runs at
-    1 s steps (docs/whole_body.md, Time step).  0.05 °C is a sixth of the issue's 0.3 °C.
+    flow for 10 s and the core fell about 0.3 °C too fast; every phase now opens with a
+    ramp of short steps (1, 1, 2, 2, 4, 4, 8, 8 s; docs/whole_body.md, Time step).  0.05 °C
+    is a sixth of the issue's 0.3 °C.
     """
     from cryotx.physics.wholebody.boundary import IMMERSION_LEVELS, WATER_STIRRED_H_W_PER_M2_K
 

@@ -26,18 +26,32 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["ENERGY_FIELDS", "ONSET_DT_S", "ONSET_S", "run", "skin_flow_factor"]
+__all__ = ["ENERGY_FIELDS", "ONSET_DT_S", "onset_ramp", "run", "skin_flow_factor"]
 
 ENERGY_FIELDS = ("enthalpy_start_j", "enthalpy_end_j", "metabolic_j", "surface_j", "respiratory_j")
 
 # Indices fixed by segments.SEGMENTS.
 _HEAD, _CHEST, _BACK, _ABDOMEN, _LUMBAR, _HAND, _FOOT = 0, 2, 3, 4, 5, 8, 12
-# The first ONSET_S of every phase run at steps of at most ONSET_DT_S (see the phase loop):
-# with 10 s steps throughout, the one-step lag of the regulation at the start of a
-# 2 °C immersion of a hyperthermic body kept the dilated skin flow of the hot state for
-# the whole first step and cooled the core 0.2-0.3 °C too fast (docs/whole_body.md).
-ONSET_S = 60.0
+# Every phase opens with a ramp of short steps, ONSET_DT_S, ONSET_DT_S, 2x, 2x, 4x, 4x, ...
+# for as long as they are shorter than the phase's step (1+1+2+2+4+4+8+8 = 30 s before
+# 10 s steps): with 10 s steps throughout, the one-step lag of the regulation at the start
+# of a 2 °C immersion of a hyperthermic body kept the dilated skin flow of the hot state
+# for the whole first step and cooled the core 0.2-0.3 °C too fast (docs/whole_body.md).
 ONSET_DT_S = 1.0
+
+
+@njit(cache=True)
+def onset_ramp(dt_phase: float, duration: float) -> tuple[float, int]:
+    """Length [s] and number of the opening steps of a phase (step k lasts
+    ``ONSET_DT_S * 2 ** (k // 2)``); the rest of the phase runs at steps <= dt_phase."""
+    onset = 0.0
+    n = 0
+    while True:
+        h = ONSET_DT_S * 2.0 ** (n // 2)
+        if h >= dt_phase or onset + h > duration - 1e-9:
+            return onset, n
+        onset += h
+        n += 1
 
 
 @njit(cache=True, inline="always")
@@ -177,20 +191,21 @@ def _body(
         )
         dt_phase = phase_s[b, p, 7] if phase_s[b, p, 7] > 0.0 else dt_max
         # The regulation lags one step behind the temperatures; where the surroundings
-        # jump (the start of a phase) that lag matters most, so the phase opens with
-        # steps of at most ONSET_DT_S for its first ONSET_S.
-        onset = min(duration, ONSET_S) if dt_phase > ONSET_DT_S else 0.0
-        n_onset = math.ceil(onset / ONSET_DT_S - 1e-9) if onset > 0.0 else 0
+        # jump (the start of a phase) that lag matters most, so the phase opens with a
+        # ramp of short steps (onset_ramp).
+        onset, n_onset = onset_ramp(dt_phase, duration)
         n_main = (
             max(1, math.ceil((duration - onset) / dt_phase - 1e-9))
             if duration - onset > 1e-9
             else 0
         )
         n_steps = n_onset + n_main
+        t_ramp = t_begin
         for step in range(n_steps):
             if step < n_onset:
-                dt = onset / n_onset
-                t_prev = t_begin + step * dt
+                dt = ONSET_DT_S * 2.0 ** (step // 2)
+                t_prev = t_ramp
+                t_ramp += dt
             else:
                 dt = (duration - onset) / n_main
                 t_prev = t_begin + onset + (step - n_onset) * dt
