@@ -85,6 +85,7 @@ _PATIENTS = [
         height_m=1.80,
         mass_kg=84,
         fat_mm={"lumbar": 16.0},
+        body_fat_percent=22.0,  # demo value, as a bioimpedance scale would give it
         conditions=["low_back_pain"],
     ),
     PatientCreate(
