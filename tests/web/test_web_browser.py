@@ -215,6 +215,7 @@ def test_clinician_creates_patient_records_vitals_and_screens(
     _set(d, "f-birth_date", "1961-05-17")
     _set(d, "f-height_cm", "166")
     _set(d, "f-mass_kg", "74")
+    _set(d, "f-body_fat_percent", "33.5")
     _select(d, "f-fat_site", "knee")
     _set(d, "f-fat_mm", "12")
     for code in ("knee_osteoarthritis", "raynaud"):
@@ -222,6 +223,7 @@ def test_clinician_creates_patient_records_vitals_and_screens(
     _go(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))  # type: ignore[attr-defined]
     assert "/patients/" in d.current_url  # type: ignore[attr-defined]
     assert d.find_element(By.TAG_NAME, "h1").text == "Browserova, Vera"  # type: ignore[attr-defined]
+    assert "33.5 % (measured)" in d.find_element(By.TAG_NAME, "main").text  # type: ignore[attr-defined]
     patient_url = d.current_url.split("#")[0]  # type: ignore[attr-defined]
 
     _go(d, d.find_element(By.LINK_TEXT, "Record vital signs"))  # type: ignore[attr-defined]
