@@ -271,3 +271,23 @@ def test_hyperthermic_immersion_converges_at_the_default_step() -> None:
     coarse, fine = (simulate_protocols([proto], dt_s=dt) for dt in (10.0, 1.0))
     assert fine.core_c[0, -1] < 39.0  # it does cool
     np.testing.assert_allclose(coarse.core_c, fine.core_c, rtol=0, atol=0.05)
+
+
+@pytest.mark.parametrize(
+    ("dt_phase", "duration", "onset", "n"),
+    [
+        (10.0, 180.0, 30.0, 8),  # 1+1+2+2+4+4+8+8, then 10 s steps
+        (30.0, 7200.0, 62.0, 10),  # ... +16+16 under a 30 s step
+        (10.0, 5.0, 4.0, 3),  # a short phase: 1+1+2, the last second at the main step
+        (1.0, 100.0, 0.0, 0),  # steps of 1 s need no ramp
+    ],
+)
+def test_every_phase_opens_with_a_ramp_of_short_steps(
+    dt_phase: float, duration: float, onset: float, n: int
+) -> None:
+    from cryotx.physics.wholebody._kernel import ONSET_DT_S, onset_ramp
+
+    got_onset, got_n = onset_ramp(dt_phase, duration)
+    assert (got_onset, got_n) == (onset, n)
+    steps = [ONSET_DT_S * 2.0 ** (k // 2) for k in range(got_n)]
+    assert sum(steps) == got_onset and all(h < dt_phase for h in steps)
