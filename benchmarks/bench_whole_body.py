@@ -42,7 +42,7 @@ from cryotx.physics import validation as val
 from cryotx.physics.wholebody import BodySpec, Phase, Protocol, simulate_protocols
 from cryotx.physics.wholebody import body as wb_body
 from cryotx.physics.wholebody import boundary as bnd
-from cryotx.physics.wholebody._kernel import ONSET_DT_S, onset_ramp
+from cryotx.physics.wholebody._kernel import onset_ramp, onset_step
 from cryotx.physics.wholebody.model import DEFAULT_DT_S, NEUTRAL_PHASE
 from cryotx.physics.wholebody.segments import SEGMENT_INDEX, SEGMENTS
 from cryotx.physics.wholebody.simulation import build_protocol, hardy_dubois_weights, mean_skin
@@ -134,7 +134,7 @@ def _jos_steps(duration_s: float) -> list[float]:
     onset, n_onset = onset_ramp(JOS_DT_S, duration_s)
     rest = duration_s - onset
     n_main = math.ceil(rest / JOS_DT_S - 1e-9) if rest > 1e-9 else 0
-    ramp = [ONSET_DT_S * 2.0 ** (k // 2) for k in range(n_onset)]
+    ramp = [onset_step(k) for k in range(n_onset)]
     return ramp + ([rest / n_main] * n_main if n_main else [])
 
 

@@ -44,7 +44,7 @@ def test_measured_body_fat_replaces_the_bmi_estimate() -> None:
     area = tissues.body_surface_area_m2(height_m=1.8, mass_kg=80.0)
     expected = 0.8 * 0.30 * 80.0 / 900.0 / area
     measured = tissues.estimated_fat_m(
-        sex="male", age_y=30, height_m=1.8, mass_kg=80.0, body_fat_percent=30.0
+        sex="male", age_y=30, height_m=1.8, mass_kg=80.0, measured_percent=30.0
     )
     estimated = tissues.estimated_fat_m(sex="male", age_y=30, height_m=1.8, mass_kg=80.0)
     assert measured == pytest.approx(expected, rel=1e-12)
@@ -52,6 +52,10 @@ def test_measured_body_fat_replaces_the_bmi_estimate() -> None:
     assert tissues.fat_fraction(
         sex="female", age_y=30, height_m=1.6, mass_kg=60.0, measured_percent=25.0
     ) == pytest.approx(0.25)
+    # a measured value is taken as it is: the 3-60 % clip is the BMI regression's range
+    assert tissues.fat_fraction(
+        sex="male", age_y=25, height_m=1.8, mass_kg=70.0, measured_percent=2.0
+    ) == pytest.approx(0.02)
 
 
 def test_measured_body_fat_slows_local_muscle_cooling() -> None:

@@ -21,6 +21,7 @@ from pydantic import (
 
 from cryotx.clinical.vocabulary import codes_of
 from cryotx.errors import InputError
+from cryotx.physics.scenario import BODY_FAT_PERCENT_RANGE
 
 __all__ = ["Event", "Patient", "SessionChecks", "Vitals", "parse_patient"]
 
@@ -102,7 +103,9 @@ class Patient(BaseModel):
     fat_mm: dict[str, float] = Field(default_factory=dict)
     # Measured whole-body fat [%] (DXA, bioimpedance); None = not measured, the engine then
     # estimates it from BMI, age and sex. Bounds of the physics contract (Subject).
-    body_fat_percent: float | None = Field(default=None, ge=2, le=70)
+    body_fat_percent: float | None = Field(
+        default=None, ge=BODY_FAT_PERCENT_RANGE[0], le=BODY_FAT_PERCENT_RANGE[1]
+    )
     conditions: tuple[str, ...] = ()
     medications: tuple[str, ...] = ()
     events: tuple[Event, ...] = ()

@@ -155,7 +155,7 @@ def fat_thickness_m(scenario: Scenario) -> float:
         age_y=subject.age_y,
         height_m=subject.height_m,
         mass_kg=subject.mass_kg,
-        body_fat_percent=subject.body_fat_percent,
+        measured_percent=subject.body_fat_percent,
     )
 
 

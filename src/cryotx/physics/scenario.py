@@ -22,6 +22,7 @@ from cryotx.physics import tissues
 
 __all__ = [
     "BARRIERS",
+    "BODY_FAT_PERCENT_RANGE",
     "LOCAL_SITES",
     "MODALITY_KINDS",
     "PROBE_MEASURES",
@@ -111,6 +112,11 @@ Measure = Literal["skin", "skin_mean", "subcutaneous", "intramuscular", "intra_a
 MeanSkinWeighting = Literal["hardy_dubois_7", "ramanathan_4"]
 """Mean-skin weightings: Hardy & DuBois 1938 (7 regions) or Ramanathan 1964 (4 sites)."""
 
+# Measured whole-body fat a person can show [%]: below about 2-5 % is essential fat only
+# [ICRP2002]; 70 % is beyond the highest values reported for severe obesity.  The patient
+# record and the service schemas use the same bounds.
+BODY_FAT_PERCENT_RANGE = (2.0, 70.0)
+
 # Physical limits of the agents.
 LN2_BOILING_C = -195.8  # normal boiling point of nitrogen at 101.325 kPa [Lide2004]
 CO2_SUBLIMATION_C = -78.5  # sublimation point of CO2 at 101.325 kPa [Lide2004]
@@ -146,9 +152,10 @@ class Subject(_Strict):
     fat_mm: dict[str, float] = Field(default_factory=dict)
     skinfold_mm: dict[str, float] = Field(default_factory=dict)
     # Measured whole-body fat (DXA, bioimpedance, skinfold equations); replaces the BMI
-    # estimate (tissues.body_fat_percent).  Bounds: below about 2-5 % is essential fat
-    # only [ICRP2002]; 70 % is beyond the highest values reported for severe obesity.
-    body_fat_percent: float | None = Field(default=None, ge=2.0, le=70.0)
+    # estimate (tissues.body_fat_percent).
+    body_fat_percent: float | None = Field(
+        default=None, ge=BODY_FAT_PERCENT_RANGE[0], le=BODY_FAT_PERCENT_RANGE[1]
+    )
     core_temp_c: float | None = Field(default=None, ge=34.0, le=40.0)
 
     @model_validator(mode="after")

@@ -235,14 +235,13 @@ def body_surface_area_m2(*, height_m: float, mass_kg: float) -> float:
 def fat_fraction(
     *, sex: str, age_y: float, height_m: float, mass_kg: float, measured_percent: float | None
 ) -> float:
-    """Whole-body fat fraction [-]: the measured percentage if there is one, else the
-    BMI estimate of :func:`body_fat_percent`; clipped to 3-60 %."""
-    percent = (
-        body_fat_percent(sex=sex, age_y=age_y, height_m=height_m, mass_kg=mass_kg)
-        if measured_percent is None
-        else measured_percent
-    )
-    return min(max(percent, 3.0), 60.0) / 100.0
+    """Whole-body fat fraction [-]: the measured percentage if there is one (bounded by
+    ``scenario.BODY_FAT_PERCENT_RANGE``), else the BMI estimate of :func:`body_fat_percent`
+    clipped to 3-60 % (the range the regression is used over)."""
+    if measured_percent is not None:
+        return measured_percent / 100.0
+    estimate = body_fat_percent(sex=sex, age_y=age_y, height_m=height_m, mass_kg=mass_kg)
+    return min(max(estimate, 3.0), 60.0) / 100.0
 
 
 def estimated_fat_m(
@@ -251,11 +250,11 @@ def estimated_fat_m(
     age_y: float | None,
     height_m: float | None,
     mass_kg: float | None,
-    body_fat_percent: float | None = None,
+    measured_percent: float | None = None,
 ) -> float:
     """Whole-body mean subcutaneous fat thickness [m] from sex, age, height and mass.
 
-    Fat mass from a measured ``body_fat_percent`` or else [Deurenberg1991]_, 80 % of it
+    Fat mass from a measured whole-body fat percentage or else [Deurenberg1991]_, 80 % of it
     subcutaneous [ICRP2002]_, spread at 900 kg/m³ over the DuBois surface area
     [DuBois1916]_.  Missing values take the reference adult of the same sex.  Clipped to
     1-60 mm.
@@ -265,7 +264,7 @@ def estimated_fat_m(
     height = ref.height_m if height_m is None else height_m
     mass = ref.mass_kg if mass_kg is None else mass_kg
     fat_frac = fat_fraction(
-        sex=sex, age_y=age, height_m=height, mass_kg=mass, measured_percent=body_fat_percent
+        sex=sex, age_y=age, height_m=height, mass_kg=mass, measured_percent=measured_percent
     )
     thickness = (
         SUBCUTANEOUS_FRACTION

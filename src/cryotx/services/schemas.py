@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from cryotx.physics.scenario import BODY_FAT_PERCENT_RANGE
 from cryotx.services._common import check_text, utc
 
 __all__ = [
@@ -130,7 +131,9 @@ class PatientCreate(_In):
         default_factory=dict, max_length=32
     )
     # Measured whole-body fat (DXA, bioimpedance); bounds of the physics contract.
-    body_fat_percent: float | None = Field(default=None, ge=2.0, le=70.0)
+    body_fat_percent: float | None = Field(
+        default=None, ge=BODY_FAT_PERCENT_RANGE[0], le=BODY_FAT_PERCENT_RANGE[1]
+    )
     conditions: list[Code] = Field(default_factory=list, max_length=64)
     medications: list[Code] = Field(default_factory=list, max_length=64)
     events: list[EventIn] = Field(default_factory=list, max_length=64)
@@ -148,7 +151,9 @@ class PatientUpdate(_In):
     fat_mm: dict[Code, Annotated[float, Field(ge=0.0, le=200.0)]] | None = Field(
         default=None, max_length=32
     )
-    body_fat_percent: float | None = Field(default=None, ge=2.0, le=70.0)
+    body_fat_percent: float | None = Field(
+        default=None, ge=BODY_FAT_PERCENT_RANGE[0], le=BODY_FAT_PERCENT_RANGE[1]
+    )
     conditions: list[Code] | None = Field(default=None, max_length=64)
     medications: list[Code] | None = Field(default=None, max_length=64)
     events: list[EventIn] | None = Field(default=None, max_length=64)

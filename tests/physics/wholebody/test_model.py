@@ -285,9 +285,9 @@ def test_hyperthermic_immersion_converges_at_the_default_step() -> None:
 def test_every_phase_opens_with_a_ramp_of_short_steps(
     dt_phase: float, duration: float, onset: float, n: int
 ) -> None:
-    from cryotx.physics.wholebody._kernel import ONSET_DT_S, onset_ramp
+    from cryotx.physics.wholebody._kernel import onset_ramp, onset_step
 
     got_onset, got_n = onset_ramp(dt_phase, duration)
     assert (got_onset, got_n) == (onset, n)
-    steps = [ONSET_DT_S * 2.0 ** (k // 2) for k in range(got_n)]
+    steps = [onset_step(k) for k in range(got_n)]
     assert sum(steps) == got_onset and all(h < dt_phase for h in steps)

@@ -26,7 +26,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["ENERGY_FIELDS", "ONSET_DT_S", "onset_ramp", "run", "skin_flow_factor"]
+__all__ = ["ENERGY_FIELDS", "ONSET_DT_S", "onset_ramp", "onset_step", "run", "skin_flow_factor"]
 
 ENERGY_FIELDS = ("enthalpy_start_j", "enthalpy_end_j", "metabolic_j", "surface_j", "respiratory_j")
 
@@ -41,13 +41,19 @@ ONSET_DT_S = 1.0
 
 
 @njit(cache=True)
+def onset_step(k: int) -> float:
+    """Length [s] of the k-th opening step of a phase: ONSET_DT_S * 2 ** (k // 2)."""
+    return ONSET_DT_S * 2.0 ** (k // 2)
+
+
+@njit(cache=True)
 def onset_ramp(dt_phase: float, duration: float) -> tuple[float, int]:
-    """Length [s] and number of the opening steps of a phase (step k lasts
-    ``ONSET_DT_S * 2 ** (k // 2)``); the rest of the phase runs at steps <= dt_phase."""
+    """Length [s] and number of the opening steps of a phase (:func:`onset_step`); the
+    rest of the phase runs at steps <= dt_phase."""
     onset = 0.0
     n = 0
     while True:
-        h = ONSET_DT_S * 2.0 ** (n // 2)
+        h = onset_step(n)
         if h >= dt_phase or onset + h > duration - 1e-9:
             return onset, n
         onset += h
@@ -203,7 +209,7 @@ def _body(
         t_ramp = t_begin
         for step in range(n_steps):
             if step < n_onset:
-                dt = ONSET_DT_S * 2.0 ** (step // 2)
+                dt = onset_step(step)
                 t_prev = t_ramp
                 t_ramp += dt
             else:

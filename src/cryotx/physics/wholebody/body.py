@@ -219,7 +219,7 @@ def build_bodies(
                 age_y=s.age_y,
                 height_m=s.height_m,
                 mass_kg=s.mass_kg,
-                body_fat_percent=s.fat_percent,
+                measured_percent=s.fat_percent,
             )
             for s in specs
         ]

@@ -307,7 +307,7 @@ def build_protocol(scenario: Scenario, *, prefix: str = "") -> tuple[Protocol, l
                     age_y=body.age_y,
                     height_m=body.height_m,
                     mass_kg=body.mass_kg,
-                    body_fat_percent=body.fat_percent,
+                    measured_percent=body.fat_percent,
                 )
             )
             if probe.measure == "subcutaneous":
